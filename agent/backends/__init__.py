@@ -1,0 +1,54 @@
+"""Backends, found through the `looptune.backends` entry-point group.
+
+Built-ins (`scripted`, `openai`, later `local`) register in pyproject.toml
+exactly as a third-party package would; `create_backend` loads by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from agent.backends.base import Backend, BackendError, BackendSampler, ChatRequest, Completion, TextDelta, complete
+
+GROUP = "looptune.backends"
+
+
+@dataclass
+class BackendOptions:
+    """Everything the CLI knows about the chosen backend; each factory reads what it needs."""
+
+    model: str | None = None
+    adapter: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    script: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def available_backends() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=GROUP))
+
+
+def create_backend(name: str, options: BackendOptions | None = None) -> Backend:
+    """Instantiate a backend by entry-point name."""
+    found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    if not found:
+        raise BackendError(f"unknown backend {name!r}; available: {', '.join(available_backends()) or 'none'}")
+    factory = found[0].load()
+    return factory(options or BackendOptions())
+
+
+__all__ = [
+    "Backend",
+    "BackendError",
+    "BackendOptions",
+    "BackendSampler",
+    "ChatRequest",
+    "Completion",
+    "TextDelta",
+    "available_backends",
+    "complete",
+    "create_backend",
+]

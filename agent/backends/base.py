@@ -1,0 +1,86 @@
+"""The backend seam: a model that turns messages + tool specs into an assistant turn.
+
+A backend streams text deltas and ends with one `Completion` holding the whole
+assistant message (tool calls included, arguments as JSON strings). It knows
+nothing of MCP, of the hub, or of how the loop dispatches calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from agent.messages import AssistantMessage, Message, ToolSpec
+
+
+class BackendError(RuntimeError):
+    """A backend could not produce a turn; the message is one line a person can act on."""
+
+
+@dataclass
+class ChatRequest:
+    messages: list[Message]
+    tools: list[ToolSpec] = field(default_factory=list)
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: list[str] | None = None
+    seed: int | None = None
+    tool_choice: str | dict[str, Any] | None = None
+
+
+@dataclass
+class TextDelta:
+    text: str
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class Completion:
+    message: AssistantMessage
+    finish_reason: str = "stop"
+    usage: Usage | None = None
+    model: str = ""
+
+
+BackendEvent = TextDelta | Completion
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What the loop needs of a model."""
+
+    name: str
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
+        """Yield text deltas, then exactly one Completion."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections or weights."""
+        ...
+
+
+async def complete(backend: Backend, request: ChatRequest) -> Completion:
+    """Run one request to its Completion, ignoring deltas."""
+    async for event in backend.stream(request):
+        if isinstance(event, Completion):
+            return event
+    raise BackendError(f"backend {backend.name!r} ended its stream without a completion")
+
+
+class BackendSampler:
+    """Lets MCP servers borrow the active backend for `sampling/createMessage`."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    async def sample(self, messages: list[Message], *, max_tokens: int) -> tuple[str, str]:
+        done = await complete(self.backend, ChatRequest(messages=messages, max_tokens=max_tokens))
+        return done.message.text, done.model or self.backend.name

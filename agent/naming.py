@@ -1,0 +1,68 @@
+"""Model-facing tool names: MCP tool `t` of server `s` is exposed as `s__t`.
+
+Names are sanitized to `^[A-Za-z0-9_-]{1,64}$`, the pattern OpenAI-compatible
+APIs accept. This module knows nothing of MCP sessions; it only maps names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+SEPARATOR = "__"
+MAX_LEN = 64
+_BAD = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class ToolNameCollision(ValueError):
+    """Two (server, tool) pairs sanitize to the same model-facing name."""
+
+
+def sanitize(text: str) -> str:
+    """Replace every character outside `[A-Za-z0-9_-]` with `_`."""
+    return _BAD.sub("_", text) or "_"
+
+
+def exposed_name(server: str, tool: str) -> str:
+    """The name a model sees for `tool` of `server`, at most 64 characters."""
+    name = f"{sanitize(server)}{SEPARATOR}{sanitize(tool)}"
+    if len(name) <= MAX_LEN:
+        return name
+    # Long names keep a readable head and a hash so distinct tools stay distinct.
+    digest = hashlib.sha1(f"{server}\0{tool}".encode()).hexdigest()[:8]
+    return f"{name[: MAX_LEN - 9]}_{digest}"
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Split `server__tool` at the first separator (for display and CLI input)."""
+    server, sep, tool = name.partition(SEPARATOR)
+    if not sep or not server or not tool:
+        raise ValueError(f"tool name {name!r} is not of the form SERVER{SEPARATOR}TOOL")
+    return server, tool
+
+
+class NameTable:
+    """Maps exposed names to (server, tool) and refuses collisions, naming both servers."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, tuple[str, str]] = {}
+
+    def add(self, server: str, tool: str) -> str:
+        """Register a tool and return its exposed name."""
+        name = exposed_name(server, tool)
+        owner = self._by_name.get(name)
+        if owner is not None and owner != (server, tool):
+            raise ToolNameCollision(
+                f"tool name {name!r} is exposed by both server {owner[0]!r} (tool {owner[1]!r}) "
+                f"and server {server!r} (tool {tool!r})"
+            )
+        self._by_name[name] = (server, tool)
+        return name
+
+    def drop_server(self, server: str) -> None:
+        """Forget every name of one server (before re-listing its tools)."""
+        self._by_name = {n: st for n, st in self._by_name.items() if st[0] != server}
+
+    def resolve(self, name: str) -> tuple[str, str] | None:
+        """The (server, tool) behind an exposed name, or None."""
+        return self._by_name.get(name)

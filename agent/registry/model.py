@@ -1,0 +1,71 @@
+"""Typed server entries of the registry, with the looptune extensions of DESIGN.md."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_STARTUP_TIMEOUT_S = 30.0
+
+
+class RegistryError(ValueError):
+    """A registry file or entry that cannot be used; the message names file and field."""
+
+
+class ToolFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    include: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
+
+    def allows(self, tool: str) -> bool:
+        """Whether an MCP tool name passes this filter."""
+        if self.include is not None and tool not in self.include:
+            return False
+        return tool not in self.exclude
+
+
+class ServerConfig(BaseModel):
+    """One server: stdio (`command`...) or HTTP (`url`...). Unknown keys are kept for other clients."""
+
+    model_config = ConfigDict(extra="allow")
+
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    type: Literal["stdio", "http", "streamable-http", "sse"] | None = None
+    tools: ToolFilter = Field(default_factory=ToolFilter)
+    timeout: float = Field(DEFAULT_TIMEOUT_S, gt=0)
+    startup_timeout: float = Field(DEFAULT_STARTUP_TIMEOUT_S, gt=0)
+    disabled: bool = False
+    roots: list[str] = Field(default_factory=list)
+    confirm: bool = False
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> ServerConfig:
+        if self.command is None and self.url is None:
+            raise ValueError("needs either 'command' (stdio) or 'url' (HTTP)")
+        if self.command is not None and self.url is not None:
+            raise ValueError("has both 'command' and 'url'; give one")
+        return self
+
+    @property
+    def transport(self) -> Literal["stdio", "http", "sse"]:
+        if self.command is not None:
+            return "stdio"
+        return "sse" if self.type == "sse" else "http"
+
+    def describe(self) -> str:
+        """A one-line human description of how the server is reached."""
+        if self.command is not None:
+            return " ".join([self.command, *self.args])
+        return self.url or ""
+
+    def to_entry(self) -> dict[str, Any]:
+        """The JSON entry as written to the file: defaults left out, extra keys kept."""
+        return self.model_dump(mode="json", exclude_defaults=True)

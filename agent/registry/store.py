@@ -1,0 +1,123 @@
+"""Reading and writing the registry file; bundled servers merged underneath.
+
+A malformed file is reported with its path and the JSON error position and
+is never overwritten. Writes replace only the servers key and keep every
+other key of the file (a Claude Desktop config has more than servers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent.fsutil import atomic_write_text
+from agent.registry.model import RegistryError, ServerConfig
+
+ENV_VAR = "LOOPTUNE_MCP_CONFIG"
+SERVER_KEYS = ("mcpServers", "servers")
+
+
+def default_registry_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """`--mcp-config` if given, else `$LOOPTUNE_MCP_CONFIG`, else the XDG config file."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "looptune" / "mcp.json"
+
+
+def read_servers_file(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse a registry-shaped file; returns (whole document, servers key)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, SERVER_KEYS[0]
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not text.strip():
+        return {}, SERVER_KEYS[0]
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegistryError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(doc, dict):
+        raise RegistryError(f"{path}: top level must be a JSON object with an 'mcpServers' key")
+    key = next((k for k in SERVER_KEYS if k in doc), SERVER_KEYS[0])
+    if not isinstance(doc.get(key, {}), dict):
+        raise RegistryError(f"{path}: '{key}' must be an object mapping server names to entries")
+    return doc, key
+
+
+def _validate(path: Path, name: str, entry: Any) -> ServerConfig:
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{path}: server {name!r}: entry must be a JSON object")
+    try:
+        return ServerConfig.model_validate(entry)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "entry"
+        raise RegistryError(f"{path}: server {name!r}: {field}: {first['msg']}") from exc
+
+
+class Registry:
+    """The user's registry file plus the bundled servers it may override or disable."""
+
+    def __init__(self, path: Path, bundled: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self.path = path
+        self.bundled = dict(bundled or {})
+        self._doc, self._key = read_servers_file(path)
+
+    @property
+    def user_entries(self) -> dict[str, dict[str, Any]]:
+        return self._doc.setdefault(self._key, {})
+
+    def entry(self, name: str) -> dict[str, Any]:
+        """The effective raw entry: bundled defaults with the user's keys on top."""
+        return {**self.bundled.get(name, {}), **self.user_entries.get(name, {})}
+
+    def names(self) -> list[str]:
+        return list(dict.fromkeys([*self.bundled, *self.user_entries]))
+
+    def servers(self) -> dict[str, ServerConfig]:
+        """Every server, validated; an invalid entry raises naming the file and field."""
+        return {name: _validate(self.path, name, self.entry(name)) for name in self.names()}
+
+    def enabled(self) -> dict[str, ServerConfig]:
+        return {name: cfg for name, cfg in self.servers().items() if not cfg.disabled}
+
+    def source(self, name: str) -> str:
+        if name not in self.bundled:
+            return "user"
+        return "bundled*" if name in self.user_entries else "bundled"
+
+    def add(self, name: str, config: ServerConfig, *, replace: bool = False) -> None:
+        """Add a server entry (validated); refuses to overwrite unless `replace`."""
+        if name in self.user_entries and not replace:
+            raise RegistryError(f"{self.path}: server {name!r} already exists (remove it first)")
+        self.user_entries[name] = config.to_entry()
+
+    def remove(self, name: str) -> str:
+        """Remove a user server, or disable a bundled one; returns what was done."""
+        if name in self.bundled:
+            self.user_entries[name] = {"disabled": True}
+            return "disabled"
+        if self.user_entries.pop(name, None) is None:
+            raise RegistryError(f"{self.path}: no server named {name!r}")
+        return "removed"
+
+    def save(self) -> None:
+        """Write the file atomically, keeping every key that is not ours."""
+        atomic_write_text(self.path, json.dumps(self._doc, indent=2) + "\n")
+
+
+def load_registry(path: str | os.PathLike[str] | None = None, *, bundled: bool = True) -> Registry:
+    """Open the registry at `path` (or the default location), bundled servers included."""
+    from mcp_servers import bundled_servers
+
+    return Registry(default_registry_path(path), bundled_servers() if bundled else None)
