@@ -10,6 +10,7 @@ chat: $(STAMP)
 	$(BIN)/looptune chat
 
 test: $(STAMP)
+	$(BIN)/ruff check agent mcp_servers eval training tests bench examples
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)

@@ -90,7 +90,9 @@ class ScriptedBackend:
     """Plays `turns` in order, one per request."""
 
     def __init__(self, turns: Iterable[ScriptedTurn | dict[str, Any] | str], name: str = "scripted") -> None:
-        self.turns = [t if isinstance(t, ScriptedTurn) else _turn(Path("<script>"), i, t) for i, t in enumerate(turns, 1)]
+        self.turns = [
+            t if isinstance(t, ScriptedTurn) else _turn(Path("<script>"), i, t) for i, t in enumerate(turns, 1)
+        ]
         self.name = name
         self.played = 0
 

@@ -187,7 +187,9 @@ class ServerConnection:
             assert self._client is not None
             return self._client
 
-    async def call(self, tool: str, arguments: dict[str, Any], progress: ProgressFn | None = None) -> types.CallToolResult:
+    async def call(
+        self, tool: str, arguments: dict[str, Any], progress: ProgressFn | None = None
+    ) -> types.CallToolResult:
         """Call a tool within the server's timeout; transport failures raise ServerError."""
         client = await self.client()
         with anyio.fail_after(self.config.timeout):
@@ -199,4 +201,6 @@ class ServerConnection:
                     raise ServerError(
                         f"server {self.name!r} closed the connection during the call; it restarts on the next call"
                     ) from exc
-                raise ServerError(f"server {self.name!r} answered with error {exc.error.code}: {exc.error.message}") from exc
+                raise ServerError(
+                    f"server {self.name!r} answered with error {exc.error.code}: {exc.error.message}"
+                ) from exc

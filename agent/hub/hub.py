@@ -202,7 +202,9 @@ class Hub:
     async def list_prompts(self, server: str) -> list[types.Prompt]:
         return list((await (await self._client(server)).list_prompts()).prompts)
 
-    async def get_prompt(self, server: str, name: str, arguments: dict[str, str] | None = None) -> types.GetPromptResult:
+    async def get_prompt(
+        self, server: str, name: str, arguments: dict[str, str] | None = None
+    ) -> types.GetPromptResult:
         return await (await self._client(server)).get_prompt(name, arguments or {})
 
     def servers(self) -> list[str]:

@@ -16,7 +16,10 @@ from agent.registry.model import ServerConfig
 
 @asynccontextmanager
 async def _streamable_http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
-    async with create_mcp_http_client(headers=headers) as http, streamable_http_client(url, http_client=http) as streams:
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        streamable_http_client(url, http_client=http) as streams,
+    ):
         yield streams
 
 

@@ -24,7 +24,9 @@ def expand(text: str, env: Mapping[str, str], where: str) -> str:
             return env[name]
         if default is not None:
             return default
-        raise RegistryError(f"{where}: environment variable {name} is not set (write ${{{name}:-default}} for a default)")
+        raise RegistryError(
+            f"{where}: environment variable {name} is not set (write ${{{name}:-default}} for a default)"
+        )
 
     return _VAR.sub(sub, text)
 

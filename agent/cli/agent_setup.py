@@ -1,0 +1,125 @@
+"""Flags shared by `run` and `chat`, and the wiring from flags to registry, hub, backend and loop."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+
+import anyio
+from rich.console import Console
+
+from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, available_backends, create_backend
+from agent.cli.errors import CliError
+from agent.hub import Hub
+from agent.loop import AgentLoop, Approver, LoopConfig
+from agent.messages import ToolCall
+from agent.registry import RegistryError, ServerConfig, load_registry
+
+DEFAULT_BACKEND = "local"
+SYSTEM_PROMPT = (
+    "You are a helpful assistant that can call tools. Call a tool when it helps answer; "
+    "otherwise answer directly. Today is {today}."
+)
+NO_BACKEND = (
+    "no model backend is available: the default `local` backend is not installed. Give "
+    "--backend openai --base-url http://HOST:PORT/v1 [--model M] (any OpenAI-compatible server), "
+    "or --backend scripted --script FILE"
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def add_registry_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mcp-config",
+        metavar="PATH",
+        help="registry file (default: $LOOPTUNE_MCP_CONFIG or ~/.config/looptune/mcp.json)",
+    )
+
+
+def add_agent_flags(parser: argparse.ArgumentParser) -> None:
+    """Backend, server and loop flags (DESIGN.md's CLI surface)."""
+    add_registry_flag(parser)
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, help="local | openai | scripted | oracle | any installed")
+    parser.add_argument("--model", help="model id or path")
+    parser.add_argument("--adapter", help="LoRA adapter path")
+    parser.add_argument("--base-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
+    parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
+    parser.add_argument("--script", help="turns for --backend scripted (JSON list or JSONL)")
+    parser.add_argument("--servers", help="comma-separated registry names to mount (default: all enabled)")
+    parser.add_argument("--max-steps", type=int, default=16)
+    parser.add_argument("--system", help="system prompt ({today} is replaced by the date)")
+    parser.add_argument("--temperature", type=float)
+    parser.add_argument("--max-tokens", type=int)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--yes", action="store_true", help="run destructive tools without asking")
+
+
+def make_backend(args: argparse.Namespace) -> Backend:
+    """The backend the flags ask for, or a CliError saying which flag to give."""
+    if args.backend == DEFAULT_BACKEND and DEFAULT_BACKEND not in available_backends():
+        raise CliError(NO_BACKEND, code=2)
+    options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script)
+    try:
+        return create_backend(args.backend, options)
+    except BackendError as exc:
+        raise CliError(str(exc), code=2) from exc
+
+
+def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:
+    """Enabled registry servers, narrowed by --servers."""
+    try:
+        enabled = load_registry(args.mcp_config).enabled()
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+    if not args.servers:
+        return enabled
+    wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    missing = [s for s in wanted if s not in enabled]
+    if missing:
+        raise CliError(f"--servers names unknown or disabled servers: {', '.join(missing)}", code=2)
+    return {name: enabled[name] for name in wanted}
+
+
+def warn(server: str, message: str) -> None:
+    """Hub notices (a server that failed to start, a collision) as one stderr line."""
+    err.print(f"[yellow]warning:[/] {message}" if message.startswith("server ") else f"[dim]{server}: {message}[/]")
+
+
+async def ask_tty(call: ToolCall) -> bool:
+    """Ask on the terminal before a destructive call."""
+    question = f"Allow {call.name}({call.function.arguments})? [y/N] "
+    answer = await anyio.to_thread.run_sync(lambda: input(question), abandon_on_cancel=True)
+    return answer.strip().lower() in {"y", "yes"}
+
+
+async def decline_no_tty(call: ToolCall) -> bool:
+    err.print(f"[yellow]declined[/] {call.name}: destructive, and no terminal to ask (pass --yes to allow)")
+    return False
+
+
+def make_approver(args: argparse.Namespace) -> Approver | None:
+    if args.yes:
+        return None
+    return ask_tty if sys.stdin.isatty() else decline_no_tty
+
+
+def loop_config(args: argparse.Namespace) -> LoopConfig:
+    system = (args.system or SYSTEM_PROMPT).replace("{today}", date.today().isoformat())
+    return LoopConfig(
+        args.max_steps, system_prompt=system, temperature=args.temperature, max_tokens=args.max_tokens, seed=args.seed
+    )
+
+
+@asynccontextmanager
+async def open_agent(args: argparse.Namespace, approver: Approver | None = None) -> AsyncIterator[AgentLoop]:
+    """Registry -> hub -> backend -> loop, all closed on exit."""
+    servers = mounted_servers(args)
+    backend = make_backend(args)
+    try:
+        async with Hub(servers, sampler=BackendSampler(backend), on_notice=warn) as hub:
+            yield AgentLoop(backend, hub, loop_config(args), approver or make_approver(args))
+    finally:
+        await backend.aclose()

@@ -1,0 +1,55 @@
+"""`looptune` entry point: parses the command line and hands off to one subcommand module."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from agent import __version__
+from agent.cli import chat, mcp_cmd, run
+from agent.cli.errors import CliError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (one sub-parser per subcommand)."""
+    parser = argparse.ArgumentParser(prog="looptune", description="MCP-native agent runtime")
+    parser.add_argument("--version", action="version", version=f"looptune {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log hub and transport details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (run, chat, mcp_cmd):
+        module.register(sub)
+    return parser
+
+
+def split_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split at the first `--`: flags before it, a server command line after it (argparse mangles those)."""
+    argv = list(argv)
+    if "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1 :]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    head, tail = split_command(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(head)
+    if tail and not getattr(args, "accepts_command", False):
+        parser.error(f"unexpected arguments after --: {' '.join(tail)}")
+    args.server_command = tail
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except CliError as exc:
+        print(f"looptune: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("looptune: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

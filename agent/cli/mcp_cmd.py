@@ -1,0 +1,243 @@
+"""`looptune mcp list|add|remove|tools|call|import`: manage and try the server registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import anyio
+from rich.console import Console
+from rich.table import Table
+
+from agent.cli.agent_setup import add_registry_flag, warn
+from agent.cli.errors import CliError
+from agent.hub import Hub
+from agent.naming import split_name
+from agent.registry import Registry, RegistryError, ServerConfig, load_registry
+from agent.registry.importer import import_servers
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("mcp", help="manage MCP servers (list, add, remove, tools, call, import)")
+    mcp_sub = parser.add_subparsers(dest="mcp_command", required=True, metavar="ACTION")
+    _add_list(mcp_sub)
+    _add_add(mcp_sub)
+    _add_remove(mcp_sub)
+    _add_tools(mcp_sub)
+    _add_call(mcp_sub)
+    _add_import(mcp_sub)
+
+
+def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text)
+    add_registry_flag(parser)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _registry(args: argparse.Namespace) -> Registry:
+    try:
+        return load_registry(args.mcp_config)
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+
+
+def _save(registry: Registry) -> None:
+    try:
+        registry.save()
+    except OSError as exc:
+        raise CliError(f"{registry.path}: cannot write: {exc.strerror}") from exc
+
+
+# -- list ------------------------------------------------------------------------
+
+
+def _add_list(sub: argparse._SubParsersAction) -> None:
+    _parser(sub, "list", "show the registry", cmd_list)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    try:
+        servers = registry.servers()
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+    table = Table(title=str(registry.path), title_justify="left")
+    for column in ("name", "source", "transport", "target", "state"):
+        table.add_column(column)
+    for name, cfg in servers.items():
+        state = "[dim]disabled[/]" if cfg.disabled else "enabled"
+        table.add_row(name, registry.source(name), cfg.transport, cfg.describe(), state)
+    out.print(table if servers else f"no servers in {registry.path}")
+    return 0
+
+
+# -- add / remove / import ---------------------------------------------------------
+
+
+def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"{flag} expects KEY=VALUE, got {item!r}", code=2)
+        pairs[key] = value
+    return pairs
+
+
+def _add_add(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(sub, "add", "add a server: NAME [flags] -- CMD ARGS... or NAME --url URL", cmd_add)
+    parser.add_argument("name")
+    parser.add_argument("--url", help="streamable HTTP endpoint")
+    parser.add_argument("--sse", action="store_true", help="the URL is a legacy SSE endpoint")
+    parser.add_argument("--header", action="append", metavar="K=V", help="HTTP header (repeatable)")
+    parser.add_argument("--env", action="append", metavar="K=V", help="environment variable (repeatable)")
+    parser.add_argument("--cwd")
+    parser.add_argument("--timeout", type=float, help="seconds per call (default 60)")
+    parser.add_argument("--root", action="append", metavar="PATH", help="MCP root offered to the server")
+    parser.add_argument("--confirm", action="store_true", help="ask before every call of this server")
+    parser.add_argument("--disabled", action="store_true")
+    parser.add_argument("--replace", action="store_true", help="overwrite an existing entry")
+    parser.set_defaults(accepts_command=True)
+
+
+def _config_from_args(args: argparse.Namespace) -> ServerConfig:
+    command = args.server_command
+    if bool(command) == bool(args.url):
+        raise CliError("give either `-- CMD ARGS...` (stdio) or `--url URL` (HTTP)", code=2)
+    entry: dict = {
+        "env": _pairs(args.env, "--env"),
+        "headers": _pairs(args.header, "--header"),
+        "roots": args.root or [],
+        "confirm": args.confirm,
+        "disabled": args.disabled,
+    }
+    if command:
+        entry.update(command=command[0], args=command[1:], cwd=args.cwd)
+    else:
+        entry.update(url=args.url, type="sse" if args.sse else "http")
+    if args.timeout is not None:
+        entry["timeout"] = args.timeout
+    try:
+        return ServerConfig.model_validate(entry)
+    except ValueError as exc:
+        raise CliError(f"server {args.name!r}: {exc}", code=2) from exc
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    try:
+        registry.add(args.name, _config_from_args(args), replace=args.replace)
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+    _save(registry)
+    out.print(f"added {args.name!r} to {registry.path}")
+    return 0
+
+
+def _add_remove(sub: argparse._SubParsersAction) -> None:
+    _parser(sub, "remove", "remove a server (bundled servers are disabled)", cmd_remove).add_argument("name")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    try:
+        done = registry.remove(args.name)
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+    _save(registry)
+    out.print(f"{done} {args.name!r} in {registry.path}")
+    return 0
+
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(sub, "import", "import servers from a Claude Desktop / Cursor / VS Code file", cmd_import)
+    parser.add_argument("path")
+    parser.add_argument("--replace", action="store_true", help="overwrite servers that already exist")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    registry = _registry(args)
+    try:
+        report = import_servers(registry, Path(args.path).expanduser(), replace=args.replace)
+    except (RegistryError, FileNotFoundError) as exc:
+        raise CliError(str(exc), code=2) from exc
+    if report.added or report.replaced:
+        _save(registry)
+    for name in report.added:
+        out.print(f"added {name}")
+    for name in report.replaced:
+        out.print(f"replaced {name}")
+    for name, why in report.skipped.items():
+        out.print(f"[yellow]skipped {name}[/]: {why}")
+    out.print(f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.skipped)} skipped")
+    return 0
+
+
+# -- tools / call: these connect -------------------------------------------------------
+
+
+def _enabled(args: argparse.Namespace, names: list[str]) -> dict[str, ServerConfig]:
+    try:
+        servers = _registry(args).servers()
+    except RegistryError as exc:
+        raise CliError(str(exc), code=2) from exc
+    unknown = [n for n in names if n not in servers]
+    if unknown:
+        raise CliError(f"no server named {', '.join(map(repr, unknown))} in the registry", code=2)
+    if names:
+        return {n: servers[n].model_copy(update={"disabled": False}) for n in names}
+    return {n: cfg for n, cfg in servers.items() if not cfg.disabled}
+
+
+def _add_tools(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(sub, "tools", "connect and list tools (all enabled servers, or NAME...)", cmd_tools)
+    parser.add_argument("names", nargs="*", metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="print the model-facing tool specs as JSON")
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    return anyio.run(_tools, args)
+
+
+async def _tools(args: argparse.Namespace) -> int:
+    async with Hub(_enabled(args, args.names), on_notice=warn) as hub:
+        if args.json:
+            print(json.dumps([spec.to_wire() for spec in hub.specs()], indent=2))
+            return 0
+        table = Table(box=None)
+        for column in ("tool", "description", ""):
+            table.add_column(column)
+        for tool in hub.tools():
+            table.add_row(
+                tool.name, tool.spec().function.description, "[red]destructive[/]" if tool.destructive else ""
+            )
+        out.print(table)
+        failed = [s for s in hub.status() if s.state != "up"]
+        return 1 if failed else 0
+
+
+def _add_call(sub: argparse._SubParsersAction) -> None:
+    parser = _parser(sub, "call", "call one tool: SERVER__TOOL 'JSON ARGUMENTS'", cmd_call)
+    parser.add_argument("tool", metavar="SERVER__TOOL")
+    parser.add_argument("arguments", nargs="?", default="{}", help="JSON object (default {})")
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    return anyio.run(_call, args)
+
+
+async def _call(args: argparse.Namespace) -> int:
+    try:
+        server, _ = split_name(args.tool)
+    except ValueError as exc:
+        raise CliError(str(exc), code=2) from exc
+    async with Hub(_enabled(args, [server]), on_notice=warn) as hub:
+        outcome = await hub.call(args.tool, args.arguments)
+    stream = sys.stderr if outcome.is_error else sys.stdout
+    print(outcome.text, file=stream)
+    return 1 if outcome.is_error else 0

@@ -1,0 +1,40 @@
+"""`looptune run "PROMPT"`: one question, answered with tools, then exit."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import anyio
+
+from agent.cli.agent_setup import add_agent_flags, open_agent
+from agent.cli.printer import JsonPrinter, PlainPrinter
+from agent.fsutil import atomic_write_text
+from agent.loop import RunResult
+from agent.messages import UserMessage
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="answer one prompt with tools, then exit")
+    parser.add_argument("prompt")
+    add_agent_flags(parser)
+    parser.add_argument("--json", action="store_true", help="print the event stream as JSON lines")
+    parser.add_argument("--trace", metavar="FILE", help="write the run's trace (one JSON line) to FILE")
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    return anyio.run(run_once, args)
+
+
+async def run_once(args: argparse.Namespace) -> int:
+    """Run the prompt; exit code 0 for a final answer, 1 when the run stopped with an error."""
+    printer = JsonPrinter() if args.json else PlainPrinter()
+    result = RunResult()
+    async with open_agent(args) as loop, loop.stream([UserMessage(content=args.prompt)]) as events:
+        async for event in events:
+            result.events.append(event)
+            printer(event)
+    if args.trace and result.trace is not None:
+        atomic_write_text(Path(args.trace), result.trace.to_json_line() + "\n")
+    return 0 if result.final is not None else 1

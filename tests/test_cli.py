@@ -1,0 +1,190 @@
+"""The `looptune` command as a user runs it: real subprocesses, real servers, a real registry file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TOY
+
+TIMEOUT_S = 90
+
+
+def looptune(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a fresh interpreter (the autouse fixture's XDG dirs are inherited)."""
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+
+
+def add_toy(name: str = "toy") -> None:
+    done = looptune("mcp", "add", name, "--", sys.executable, str(TOY))
+    assert done.returncode == 0, done.stderr
+
+
+def script(tmp_path: Path, *turns: dict) -> str:
+    path = tmp_path / "script.jsonl"
+    path.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
+    return str(path)
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for cmd in (
+        ["init", "-q"],
+        ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "first"],
+    ):
+        subprocess.run(["git", *cmd], cwd=repo, check=True, timeout=TIMEOUT_S)
+    return repo
+
+
+def test_mcp_server_time_added_as_a_user_would_answers_a_call(isolated_config):
+    added = looptune("mcp", "add", "time", "--", sys.executable, "-m", "mcp_server_time")
+    assert added.returncode == 0 and str(isolated_config) in added.stdout
+    done = looptune("mcp", "call", "time__get_current_time", '{"timezone": "Asia/Tokyo"}')
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["timezone"] == "Asia/Tokyo" and result["datetime"].endswith("+09:00")
+
+
+def test_mcp_server_git_tools_are_listed_and_called(git_repo):
+    added = looptune("mcp", "add", "git", "--", sys.executable, "-m", "mcp_server_git", "--repository", str(git_repo))
+    assert added.returncode == 0
+    tools = looptune("mcp", "tools", "git")
+    assert tools.returncode == 0, tools.stderr
+    assert "git__git_status" in tools.stdout and "git__git_log" in tools.stdout
+    log = looptune("mcp", "call", "git__git_log", json.dumps({"repo_path": str(git_repo)}))
+    assert log.returncode == 0 and "first" in log.stdout
+
+
+def test_run_with_the_scripted_backend_calls_real_servers_and_writes_the_trace(tmp_path, git_repo):
+    looptune("mcp", "add", "time", "--", sys.executable, "-m", "mcp_server_time")
+    looptune("mcp", "add", "git", "--", sys.executable, "-m", "mcp_server_git", "--repository", str(git_repo))
+    turns = script(
+        tmp_path,
+        {
+            "tool_calls": [
+                {"name": "time__get_current_time", "arguments": {"timezone": "Europe/Paris"}},
+                {"name": "git__git_status", "arguments": {"repo_path": str(git_repo)}},
+            ]
+        },
+        {"content": "Paris time fetched; the tree is clean."},
+    )
+    trace_file = tmp_path / "trace.jsonl"
+    done = looptune(
+        "run", "time and git status?", "--backend", "scripted", "--script", turns, "--trace", str(trace_file)
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Paris time fetched; the tree is clean."
+    assert "→ time__get_current_time" in done.stderr and "→ git__git_status" in done.stderr
+    trace = json.loads(trace_file.read_text())
+    assert [m["role"] for m in trace["messages"]] == ["system", "user", "assistant", "tool", "tool", "assistant"]
+    assert "Europe/Paris" in trace["messages"][3]["content"]
+    assert {t["function"]["name"] for t in trace["tools"]} >= {"time__get_current_time", "git__git_status"}
+
+
+def test_run_json_prints_one_event_per_line(tmp_path):
+    add_toy()
+    turns = script(
+        tmp_path, {"tool_calls": [{"name": "toy__echo", "arguments": {"text": "hey"}}]}, {"content": "said hey"}
+    )
+    done = looptune("run", "echo", "--backend", "scripted", "--script", turns, "--json")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["type"] for e in events if e["type"] != "text_delta"] == [
+        "tool_call_started",
+        "tool_call_finished",
+        "step_end",
+        "step_end",
+        "final",
+    ]
+    assert events[1]["outcome"]["text"] == "hey"
+    assert events[-1]["content"] == "said hey"
+
+
+def test_run_without_a_backend_says_which_flag_to_give():
+    done = looptune("run", "hello")
+    assert done.returncode == 2
+    assert "--backend openai --base-url" in done.stderr and "--backend scripted --script" in done.stderr
+
+
+def test_run_declines_destructive_tools_without_a_terminal_unless_yes(tmp_path):
+    add_toy()
+    turns = [{"tool_calls": [{"name": "toy__delete_thing", "arguments": {"name": "db"}}]}, {"content": "done"}]
+    declined = looptune("run", "delete", "--backend", "scripted", "--script", script(tmp_path, *turns), "--json")
+    allowed = looptune(
+        "run", "delete", "--backend", "scripted", "--script", script(tmp_path, *turns), "--json", "--yes"
+    )
+    outcome = [json.loads(line) for line in declined.stdout.splitlines()][1]["outcome"]
+    assert outcome["is_error"] and "declined" in outcome["text"]
+    assert "pass --yes" in declined.stderr
+    assert [json.loads(line) for line in allowed.stdout.splitlines()][1]["outcome"]["text"] == "deleted db"
+
+
+def test_a_registry_with_invalid_json_is_reported_and_left_unchanged(isolated_config):
+    isolated_config.parent.mkdir(parents=True)
+    broken = '{"mcpServers": {"a": {"command": "x",}}}\n'
+    isolated_config.write_text(broken)
+    for args in (["mcp", "add", "b", "--", "y"], ["mcp", "list"], ["mcp", "remove", "a"]):
+        done = looptune(*args)
+        assert done.returncode == 2
+        assert f"{isolated_config}:1:" in done.stderr and "invalid JSON" in done.stderr
+    assert isolated_config.read_text() == broken
+
+
+def test_mcp_list_remove_and_import(tmp_path, isolated_config):
+    claude = tmp_path / "claude_desktop_config.json"
+    claude.write_text(json.dumps({"mcpServers": {"time": {"command": "uvx", "args": ["mcp-server-time"]}}}))
+    imported = looptune("mcp", "import", str(claude))
+    assert imported.returncode == 0 and "1 added, 0 replaced, 0 skipped" in imported.stdout
+    again = looptune("mcp", "import", str(claude))
+    assert "skipped time" in again.stdout
+    listed = looptune("mcp", "list")
+    assert "time" in listed.stdout and "uvx mcp-server-time" in listed.stdout
+    assert looptune("mcp", "remove", "time").returncode == 0
+    assert json.loads(isolated_config.read_text())["mcpServers"] == {}
+    missing = looptune("mcp", "remove", "time")
+    assert missing.returncode == 2 and "no server named 'time'" in missing.stderr
+
+
+def test_mcp_add_needs_a_command_or_a_url():
+    done = looptune("mcp", "add", "nothing")
+    assert done.returncode == 2 and "give either" in done.stderr
+
+
+def test_mcp_add_http_server_with_headers_is_called_over_http(toy_http):
+    added = looptune("mcp", "add", "web", "--url", toy_http, "--header", "X-Test=1")
+    assert added.returncode == 0
+    done = looptune("mcp", "call", "web__echo", '{"text": "via http"}')
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "via http"
+
+
+def test_a_failing_call_exits_non_zero_with_the_reason_on_stderr():
+    add_toy()
+    done = looptune("mcp", "call", "toy__add", '{"a": 1}')
+    assert done.returncode == 1
+    assert "missing required argument 'b'" in done.stderr
+
+
+def test_chat_reads_one_message_per_line_and_keeps_the_conversation(tmp_path):
+    add_toy()
+    turns = script(
+        tmp_path,
+        {"content": "Hello there."},
+        {"tool_calls": [{"name": "toy__echo", "arguments": {"text": "x"}}]},
+        {"content": "Echoed."},
+    )
+    done = looptune("chat", "--backend", "scripted", "--script", turns, stdin="hi\necho x please\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Hello there.", "Echoed."]

@@ -1,0 +1,143 @@
+"""The registry file: format, validation, expansion, atomic writes and imports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.registry import Registry, RegistryError, ServerConfig, load_registry
+from agent.registry.expand import expand_server
+from agent.registry.importer import import_servers
+
+
+def write(path: Path, doc) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return path
+
+
+def test_a_missing_file_is_an_empty_registry(tmp_path):
+    assert Registry(tmp_path / "none.json").servers() == {}
+
+
+def test_stdio_and_http_entries_are_read_with_extensions(tmp_path):
+    path = write(
+        tmp_path / "mcp.json",
+        {
+            "mcpServers": {
+                "fs": {
+                    "command": "npx",
+                    "args": ["-y", "fs"],
+                    "env": {"K": "v"},
+                    "timeout": 5,
+                    "tools": {"include": ["read"]},
+                    "roots": ["/data"],
+                    "confirm": True,
+                },
+                "web": {"type": "http", "url": "https://example.invalid/mcp", "headers": {"Authorization": "Bearer x"}},
+            }
+        },
+    )
+    servers = Registry(path).servers()
+    assert servers["fs"].transport == "stdio" and servers["fs"].timeout == 5 and servers["fs"].confirm
+    assert servers["fs"].tools.allows("read") and not servers["fs"].tools.allows("write")
+    assert servers["web"].transport == "http" and servers["web"].headers == {"Authorization": "Bearer x"}
+
+
+def test_vs_code_servers_key_is_accepted(tmp_path):
+    path = write(tmp_path / "mcp.json", {"servers": {"t": {"type": "stdio", "command": "x"}}})
+    assert list(Registry(path).servers()) == ["t"]
+
+
+def test_invalid_json_names_the_file_line_and_column(tmp_path):
+    path = write(tmp_path / "mcp.json", '{\n  "mcpServers": {\n    "a": {"command": "x",}\n  }\n}\n')
+    with pytest.raises(RegistryError) as info:
+        Registry(path)
+    assert str(info.value).startswith(f"{path}:3:")
+    assert "invalid JSON" in str(info.value)
+
+
+def test_an_entry_without_command_or_url_names_the_server(tmp_path):
+    path = write(tmp_path / "mcp.json", {"mcpServers": {"broken": {"args": ["x"]}}})
+    with pytest.raises(RegistryError, match="server 'broken'.*command.*url"):
+        Registry(path).servers()
+
+
+def test_a_wrongly_typed_field_names_the_field(tmp_path):
+    path = write(tmp_path / "mcp.json", {"mcpServers": {"t": {"command": "x", "timeout": "soon"}}})
+    with pytest.raises(RegistryError, match="server 't': timeout"):
+        Registry(path).servers()
+
+
+def test_saving_keeps_other_top_level_keys_and_unknown_entry_keys(tmp_path):
+    path = write(
+        tmp_path / "claude.json",
+        {"globalShortcut": "Ctrl+Space", "mcpServers": {"a": {"command": "x", "autoApprove": ["t"]}}},
+    )
+    registry = Registry(path)
+    registry.add("b", ServerConfig(command="y"))
+    registry.save()
+    doc = json.loads(path.read_text())
+    assert doc["globalShortcut"] == "Ctrl+Space"
+    assert doc["mcpServers"] == {"a": {"command": "x", "autoApprove": ["t"]}, "b": {"command": "y"}}
+
+
+def test_adding_an_existing_name_is_refused(tmp_path):
+    registry = Registry(tmp_path / "mcp.json")
+    registry.add("a", ServerConfig(command="x"))
+    with pytest.raises(RegistryError, match="already exists"):
+        registry.add("a", ServerConfig(command="y"))
+
+
+def test_removing_a_bundled_server_disables_it(tmp_path):
+    registry = Registry(tmp_path / "mcp.json", bundled={"calc": {"command": "python", "args": ["-m", "calc"]}})
+    assert registry.remove("calc") == "disabled"
+    assert registry.servers()["calc"].disabled
+    assert registry.enabled() == {}
+    assert registry.source("calc") == "bundled*"
+
+
+def test_a_user_entry_overrides_bundled_fields(tmp_path):
+    path = write(tmp_path / "mcp.json", {"mcpServers": {"calc": {"timeout": 5}}})
+    registry = Registry(path, bundled={"calc": {"command": "python", "args": ["-m", "calc"]}})
+    assert registry.servers()["calc"].timeout == 5
+    assert registry.servers()["calc"].command == "python"
+
+
+def test_the_env_variable_overrides_the_default_location(tmp_path, monkeypatch):
+    path = write(tmp_path / "elsewhere.json", {"mcpServers": {"x": {"command": "x"}}})
+    monkeypatch.setenv("LOOPTUNE_MCP_CONFIG", str(path))
+    assert load_registry().path == path
+
+
+def test_variables_expand_with_defaults_and_a_missing_one_names_the_field():
+    config = ServerConfig(url="https://h/${PATH_PART:-mcp}", headers={"Authorization": "Bearer ${TOKEN}"})
+    expanded = expand_server("web", config, {"TOKEN": "abc"})
+    assert expanded.url == "https://h/mcp"
+    assert expanded.headers["Authorization"] == "Bearer abc"
+    with pytest.raises(RegistryError, match="server 'web' field headers.Authorization: .*TOKEN is not set"):
+        expand_server("web", config, {})
+
+
+def test_import_translates_vs_code_env_syntax_and_skips_existing_names(tmp_path):
+    source = write(
+        tmp_path / "vscode.json",
+        {
+            "servers": {
+                "gh": {
+                    "type": "http",
+                    "url": "https://gh.invalid/mcp",
+                    "headers": {"Authorization": "Bearer ${env:GH}"},
+                },
+                "a": {"command": "new"},
+            }
+        },
+    )
+    registry = Registry(tmp_path / "mcp.json")
+    registry.add("a", ServerConfig(command="old"))
+    report = import_servers(registry, source)
+    assert report.added == ["gh"] and list(report.skipped) == ["a"]
+    assert registry.servers()["gh"].headers["Authorization"] == "Bearer ${GH}"
+    assert registry.servers()["a"].command == "old"
