@@ -188,3 +188,27 @@ def test_chat_reads_one_message_per_line_and_keeps_the_conversation(tmp_path):
     done = looptune("chat", "--backend", "scripted", "--script", turns, stdin="hi\necho x please\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["Hello there.", "Echoed."]
+
+
+def test_run_with_the_openai_backend_drives_a_real_server_end_to_end():
+    from tests.fake_openai import FakeCall, FakeOpenAI, Reply, text
+
+    add_toy()
+    with FakeOpenAI() as model:
+        model.script(Reply(calls=[FakeCall("c1", "toy__add", ['{"a": 20', ', "b": 22}'])]), text("The answer ", "is 42."))
+        done = looptune("run", "add 20 and 22", "--backend", "openai", "--base-url", model.base_url, "--model", "m")
+        sent = model.requests
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "The answer is 42."
+    assert "toy__add" in {t["function"]["name"] for t in sent[0]["tools"]}
+    assert sent[1]["messages"][-1] == {"role": "tool", "tool_call_id": "c1", "content": "42.0"}
+
+
+def test_run_against_an_unreachable_openai_server_says_so_in_one_line():
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    done = looptune("run", "hi", "--backend", "openai", "--base-url", url, "--model", "m")
+    assert done.returncode == 1
+    assert f"error: cannot reach {url}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -283,3 +283,27 @@ async def test_destructive_annotations_mark_tools_for_approval():
             assert hub.needs_approval("toy__delete_thing")
             assert not hub.needs_approval("toy__echo")
             assert hub.needs_approval("careful__echo")
+
+
+ONCE = """
+import pathlib, runpy, sys
+marker, toy = pathlib.Path(sys.argv[1]), sys.argv[2]
+if marker.exists():
+    sys.exit("refusing to start a second time")
+marker.touch()
+sys.argv = [toy]
+runpy.run_path(toy, run_name="__main__")
+"""
+
+
+async def test_restarts_are_bounded_and_the_server_is_then_reported_down(tmp_path):
+    from tests.conftest import TOY
+
+    once = ServerConfig(command=sys.executable, args=["-c", ONCE, str(tmp_path / "started"), str(TOY)])
+    with anyio.fail_after(30):
+        async with Hub({"once": once}) as hub:
+            await hub.call("once__crash", "{}")
+            attempts = [await hub.call("once__echo", {"text": "x"}) for _ in range(4)]
+    assert all(a.is_error for a in attempts)
+    assert "refusing to start a second time" in attempts[0].text
+    assert "is down after 3 failed starts" in attempts[-1].text

@@ -183,3 +183,13 @@ async def test_a_run_error_event_carries_the_trace_so_far():
         result = await run_toy([call("toy__echo", text="x")])
     error = next(e for e in result.events if isinstance(e, RunError))
     assert [m.role for m in error.trace.messages] == ["user", "assistant", "tool"]
+
+
+async def test_a_server_crash_mid_run_is_told_to_the_model_and_the_run_finishes():
+    turns = [call("toy__crash"), call("toy__echo", text="after restart"), {"content": "recovered"}]
+    with anyio.fail_after(30):
+        result = await run_toy(turns)
+    finished = [e.outcome for e in result.events if isinstance(e, ToolCallFinished)]
+    assert finished[0].is_error and "closed the connection" in finished[0].text
+    assert finished[1].text == "after restart"
+    assert result.final.content == "recovered"

@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unexpected arguments after --: {' '.join(tail)}")
     args.server_command = tail
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(name)s: %(message)s")
+    if not args.verbose:
+        # The hub reports server failures itself, in one line; the SDK's tracebacks are for --verbose.
+        logging.getLogger("mcp").setLevel(logging.CRITICAL)
     try:
         return int(args.handler(args) or 0)
     except CliError as exc:
