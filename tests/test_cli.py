@@ -195,7 +195,9 @@ def test_run_with_the_openai_backend_drives_a_real_server_end_to_end():
 
     add_toy()
     with FakeOpenAI() as model:
-        model.script(Reply(calls=[FakeCall("c1", "toy__add", ['{"a": 20', ', "b": 22}'])]), text("The answer ", "is 42."))
+        model.script(
+            Reply(calls=[FakeCall("c1", "toy__add", ['{"a": 20', ', "b": 22}'])]), text("The answer ", "is 42.")
+        )
         done = looptune("run", "add 20 and 22", "--backend", "openai", "--base-url", model.base_url, "--model", "m")
         sent = model.requests
     assert done.returncode == 0, done.stderr
