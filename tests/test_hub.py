@@ -307,3 +307,15 @@ async def test_restarts_are_bounded_and_the_server_is_then_reported_down(tmp_pat
     assert all(a.is_error for a in attempts)
     assert "refusing to start a second time" in attempts[0].text
     assert "is down after 3 failed starts" in attempts[-1].text
+
+
+async def test_servers_added_and_removed_while_running_change_the_tools_at_once():
+    with anyio.fail_after(30):
+        async with Hub({}) as hub:
+            await hub.add_server("late", toy_config())
+            added = await hub.call("late__echo", {"text": "joined"})
+            await hub.remove_server("late")
+            removed = await hub.call("late__echo", {"text": "gone"})
+            assert hub.servers() == []
+    assert added.text == "joined"
+    assert removed.is_error and "unknown tool" in removed.text

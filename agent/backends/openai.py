@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
+from agent.validation import first_error
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -473,8 +474,7 @@ def create(options: Any) -> OpenAIBackend:
     try:
         extra = OpenAIOptions.model_validate(options.extra or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise BackendError(f"openai backend option {err['loc'][0]}: {err['msg']}") from exc
+        raise BackendError(f"openai backend option {first_error(exc)}") from exc
     return OpenAIBackend(
         model=options.model,
         base_url=options.base_url,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
+from agent.validation import first_error
 
 
 class ScriptedCall(BaseModel):
@@ -77,9 +78,7 @@ def _turn(path: Path, line: int, row: Any) -> ScriptedTurn:
     try:
         return ScriptedTurn.model_validate(row)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "turn"
-        raise BackendError(f"{path}:{line}: {field}: {err['msg']}") from exc
+        raise BackendError(f"{path}:{line}: {first_error(exc, 'turn')}") from exc
 
 
 def _chunks(text: str) -> list[str]:

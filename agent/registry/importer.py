@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.registry.store import Registry, _validate, read_servers_file
+from agent.registry.store import Registry, read_servers_file, validate_entry
 
 _VSCODE_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -37,7 +37,7 @@ def import_servers(registry: Registry, source: Path, *, replace: bool = False) -
         raise FileNotFoundError(f"{source}: no such file, or empty")
     report = ImportReport()
     for name, entry in doc.get(key, {}).items():
-        config = _validate(source, name, _translate(entry))
+        config = validate_entry(source, name, _translate(entry))
         if name in registry.user_entries and not replace:
             report.skipped[name] = "already in the registry (use --replace)"
             continue

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from agent.fsutil import atomic_write_text
 from agent.registry.model import RegistryError, ServerConfig
+from agent.validation import first_error
 
 ENV_VAR = "LOOPTUNE_MCP_CONFIG"
 SERVER_KEYS = ("mcpServers", "servers")
@@ -54,15 +55,14 @@ def read_servers_file(path: Path) -> tuple[dict[str, Any], str]:
     return doc, key
 
 
-def _validate(path: Path, name: str, entry: Any) -> ServerConfig:
+def validate_entry(path: Path, name: str, entry: Any) -> ServerConfig:
+    """A validated server entry; errors name the file, the server and the field."""
     if not isinstance(entry, dict):
         raise RegistryError(f"{path}: server {name!r}: entry must be a JSON object")
     try:
         return ServerConfig.model_validate(entry)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "entry"
-        raise RegistryError(f"{path}: server {name!r}: {field}: {first['msg']}") from exc
+        raise RegistryError(f"{path}: server {name!r}: {first_error(exc, 'entry')}") from exc
 
 
 class Registry:
@@ -86,7 +86,7 @@ class Registry:
 
     def servers(self) -> dict[str, ServerConfig]:
         """Every server, validated; an invalid entry raises naming the file and field."""
-        return {name: _validate(self.path, name, self.entry(name)) for name in self.names()}
+        return {name: validate_entry(self.path, name, self.entry(name)) for name in self.names()}
 
     def enabled(self) -> dict[str, ServerConfig]:
         return {name: cfg for name, cfg in self.servers().items() if not cfg.disabled}
