@@ -1,19 +1,40 @@
 """looptune's bundled MCP servers: the environments the agent works in.
 
-Each server is a module runnable alone (`python -m mcp_servers.NAME`); this
-package depends on the `mcp` SDK and the standard library only.
+Each server is a module runnable alone (`python -m mcp_servers.NAME`, stdio by
+default, `--http HOST:PORT` for streamable HTTP) with a `build(argv)` factory
+that the runtime can also mount in-process. This package depends on the `mcp`
+SDK and the standard library only.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
-# Servers listed here are present in every registry by default; a user entry
-# with the same name overrides or disables them like any other server.
+# Present in every registry by default; a user entry with the same name
+# overrides or disables them like any other server.
 BUNDLED: tuple[str, ...] = ()
 
 
-def bundled_servers() -> dict[str, dict[str, Any]]:
-    """Registry entries for the bundled servers, run with this interpreter."""
-    return {name: {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}"]} for name in BUNDLED}
+def bundled_servers(
+    state_dir: str | os.PathLike[str] | None = None, *, inproc: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Registry entries for the bundled servers.
+
+    With `state_dir`, every stateful server keeps its state under that folder
+    (a fresh one per episode gives fresh state). With `inproc`, the entries
+    build the servers inside the calling process instead of spawning them.
+    """
+    entries = {}
+    for name in BUNDLED:
+        if inproc:
+            entry: dict[str, Any] = {"factory": f"mcp_servers.{name}:build", "args": []}
+            if state_dir is not None:
+                entry["args"] = ["--state-dir", str(state_dir)]
+        else:
+            entry = {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}"]}
+            if state_dir is not None:
+                entry["env"] = {"LOOPTUNE_STATE_DIR": str(state_dir)}
+        entries[name] = entry
+    return entries

@@ -1,7 +1,14 @@
-"""Transports for one registry entry: stdio subprocess, streamable HTTP, or legacy SSE."""
+"""Transports for one registry entry: stdio subprocess, streamable HTTP, legacy SSE, or in-process.
+
+In-process servers (`factory`) are Python `MCPServer`s built in this process
+and spoken to through the SDK's in-memory transport: the same protocol
+messages without a process per server, which is what makes a fresh set of
+bundled servers per episode cheap.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import IO, Any
@@ -23,8 +30,22 @@ async def _streamable_http(url: str, headers: dict[str, str]) -> AsyncIterator[A
         yield streams
 
 
+def build_inproc(factory: str, args: list[str]) -> Any:
+    """Import `module:function` and call it with the entry's args to get an MCPServer."""
+    module_name, _, attr = factory.partition(":")
+    if not attr:
+        raise ValueError(f"factory {factory!r} is not of the form module:function")
+    build = getattr(importlib.import_module(module_name), attr)
+    try:
+        return build(list(args))
+    except SystemExit as exc:  # argparse inside a factory must not exit the agent's process
+        raise ValueError(f"{factory} rejected its arguments {args} (exit {exc.code})") from None
+
+
 def open_transport(config: ServerConfig, errlog: IO[str]) -> Any:
-    """An un-entered transport context manager for an expanded server config."""
+    """What `mcp.Client` connects to: an un-entered transport, or an in-process server."""
+    if config.factory is not None:
+        return build_inproc(config.factory, config.args)
     if config.command is not None:
         params = StdioServerParameters(command=config.command, args=config.args, env=config.env or None, cwd=config.cwd)
         return stdio_client(params, errlog=errlog)

@@ -46,6 +46,7 @@ def expand_server(name: str, config: ServerConfig, env: Mapping[str, str] | None
             "env": {k: expand(v, env, f"{where} field env.{k}") for k, v in config.env.items()},
             "cwd": one(config.cwd, "cwd"),
             "url": one(config.url, "url"),
+            "factory": one(config.factory, "factory"),
             "headers": {k: expand(v, env, f"{where} field headers.{k}") for k, v in config.headers.items()},
             "roots": [expand(r, env, f"{where} field roots[{i}]") for i, r in enumerate(config.roots)],
         }

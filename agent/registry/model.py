@@ -38,7 +38,9 @@ class ServerConfig(BaseModel):
     cwd: str | None = None
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
-    type: Literal["stdio", "http", "streamable-http", "sse"] | None = None
+    # looptune extension: a Python MCP server built in-process by `module:function(args)`.
+    factory: str | None = None
+    type: Literal["stdio", "http", "streamable-http", "sse", "inproc"] | None = None
     tools: ToolFilter = Field(default_factory=ToolFilter)
     timeout: float = Field(DEFAULT_TIMEOUT_S, gt=0)
     startup_timeout: float = Field(DEFAULT_STARTUP_TIMEOUT_S, gt=0)
@@ -48,22 +50,27 @@ class ServerConfig(BaseModel):
 
     @model_validator(mode="after")
     def _one_transport(self) -> ServerConfig:
-        if self.command is None and self.url is None:
+        given = [key for key in ("command", "url", "factory") if getattr(self, key) is not None]
+        if not given:
             raise ValueError("needs either 'command' (stdio) or 'url' (HTTP)")
-        if self.command is not None and self.url is not None:
-            raise ValueError("has both 'command' and 'url'; give one")
+        if len(given) > 1:
+            raise ValueError(f"has {' and '.join(map(repr, given))}; give one")
         return self
 
     @property
-    def transport(self) -> Literal["stdio", "http", "sse"]:
+    def transport(self) -> Literal["stdio", "http", "sse", "inproc"]:
         if self.command is not None:
             return "stdio"
+        if self.factory is not None:
+            return "inproc"
         return "sse" if self.type == "sse" else "http"
 
     def describe(self) -> str:
         """A one-line human description of how the server is reached."""
         if self.command is not None:
             return " ".join([self.command, *self.args])
+        if self.factory is not None:
+            return " ".join([f"{self.factory}()", *self.args])
         return self.url or ""
 
     def to_entry(self) -> dict[str, Any]:
