@@ -319,3 +319,26 @@ async def test_servers_added_and_removed_while_running_change_the_tools_at_once(
             assert hub.servers() == []
     assert added.text == "joined"
     assert removed.is_error and "unknown tool" in removed.text
+
+
+async def test_an_in_process_server_built_by_a_factory_is_called_like_any_other():
+    with anyio.fail_after(30):
+        async with Hub({"inproc": ServerConfig(factory="tests.servers.toy:build")}) as hub:
+            outcome = await hub.call("inproc__add", {"a": 1, "b": 1})
+            assert hub.status()[0].transport == "inproc"
+    assert outcome.text == "2.0"
+
+
+async def test_a_factory_that_fails_or_rejects_its_arguments_is_reported_not_raised():
+    notices: list[str] = []
+    servers = {
+        "broken": ServerConfig(factory="tests.servers.toy:build", args=["--fail"]),
+        "badargs": ServerConfig(factory="tests.servers.toy:build", args=["--nope"]),
+        "missing": ServerConfig(factory="tests.servers.no_such_module:build"),
+    }
+    with anyio.fail_after(30):
+        async with Hub(servers, on_notice=lambda s, m: notices.append(m)) as hub:
+            assert [s.state for s in hub.status()] == ["failed"] * 3
+    assert any("toy refuses to build" in n for n in notices)
+    assert any("rejected its arguments ['--nope']" in n for n in notices)
+    assert any("No module named 'tests.servers.no_such_module'" in n for n in notices)

@@ -154,3 +154,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def build(argv: list[str]) -> MCPServer:
+    """In-process factory for tests: `--fail` makes it refuse to build, as a broken server would."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fail", action="store_true")
+    if parser.parse_args(argv).fail:
+        raise RuntimeError("toy refuses to build")
+    return server

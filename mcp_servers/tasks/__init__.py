@@ -1,0 +1,40 @@
+"""The `tasks` server: a to-do list in SQLite.
+
+Tools: `add_task(title, due=None, priority="normal", tags=[])`,
+`list_tasks(status="open", tag=None)`, `complete_task(task_id)`,
+`update_task(task_id, title=None, due=None, priority=None)`,
+`delete_task(task_id)`. Tasks live in `--db PATH` (default: `tasks.db` in the
+state dir). Task ids are integers that never change or get reused; dates are
+ISO YYYY-MM-DD.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from mcp.server.mcpserver import MCPServer
+
+from mcp_servers._common import server_parser, state_path
+from mcp_servers.tasks.store import TaskStore
+from mcp_servers.tasks.tools import register
+
+NAME = "tasks"
+INSTRUCTIONS = (
+    "A to-do list. Task ids are integers shown by list_tasks; due dates are YYYY-MM-DD; "
+    "priority is low, normal or high."
+)
+
+
+def build(argv: list[str]) -> MCPServer:
+    """A fresh tasks server bound to the database named in `argv`."""
+    parser = server_parser(NAME, "A to-do list with due dates, priorities and tags (SQLite).")
+    parser.add_argument("--db", help="SQLite file to keep tasks in (default: tasks.db in the state dir)")
+    args = parser.parse_args(argv)
+    path = state_path(f"{NAME}.db", args.db, args.state_dir)
+    try:
+        tasks = TaskStore(path)
+    except (sqlite3.Error, OSError) as exc:
+        parser.error(f"cannot use {path}: {exc}")
+    server = MCPServer(NAME, instructions=INSTRUCTIONS)
+    register(server, tasks)
+    return server
