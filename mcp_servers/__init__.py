@@ -14,7 +14,7 @@ from typing import Any
 
 # Present in every registry by default; a user entry with the same name
 # overrides or disables them like any other server.
-BUNDLED: tuple[str, ...] = ()
+BUNDLED: tuple[str, ...] = ("knowledge", "files", "sandbox", "sql", "calc", "tasks")
 
 
 def bundled_servers(

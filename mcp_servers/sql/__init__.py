@@ -1,0 +1,42 @@
+"""The bundled `sql` server: a SQLite database to inspect, query read-only and change in transactions.
+
+`build(argv)` returns a fresh server bound to its own database file: `--db PATH`,
+else `sql.db` under `--state-dir` / `$LOOPTUNE_STATE_DIR` / the XDG data dir.
+`--seed-sql FILE` runs that script once, when the file is first created.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcp.server.mcpserver import MCPServer
+
+from mcp_servers._common import server_parser, state_path
+from mcp_servers.sql.store import Database
+from mcp_servers.sql.tools import register
+
+INSTRUCTIONS = (
+    "A SQLite database. Start with list_tables and describe_table; read with query (one SELECT per call), "
+    "change data with execute."
+)
+
+
+def build(argv: list[str]) -> MCPServer:
+    """A fresh sql server bound to the database its arguments name (created, in WAL mode, if missing)."""
+    parser = server_parser("sql", "A SQLite database: list, describe, query read-only, execute writes.")
+    parser.add_argument("--db", help="the database file (default: sql.db in the state folder)")
+    parser.add_argument("--seed-sql", type=Path, help="SQL script run once, when the database is created")
+    parser.add_argument("--time-limit", type=float, default=5.0, help="seconds a call may run (default: 5)")
+    parser.add_argument("--max-rows", type=int, default=50, help="rows a query shows (default: 50)")
+    args = parser.parse_args(argv)
+    seed = None
+    if args.seed_sql is not None:
+        try:
+            seed = args.seed_sql.read_text()
+        except OSError as exc:
+            parser.error(f"cannot read --seed-sql {args.seed_sql}: {exc.strerror}")
+    db = Database(state_path("sql.db", args.db, args.state_dir), args.time_limit, args.max_rows)
+    db.create(seed)
+    server = MCPServer("sql", instructions=INSTRUCTIONS)
+    register(server, db)
+    return server

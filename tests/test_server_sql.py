@@ -1,0 +1,316 @@
+"""The bundled sql server through the real hub: reading, writing in transactions, and what it refuses."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from agent.hub import Hub
+from agent.registry import ServerConfig
+from mcp_servers.sql import build
+from mcp_servers.sql.statements import split_statements
+
+CALL_LIMIT_S = 30
+SCHEMA = (
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT DEFAULT 'Paris');"
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),"
+    " total REAL NOT NULL DEFAULT 0);"
+    "INSERT INTO customers (name, city) VALUES ('Ada', 'London'), ('Bo', NULL);"
+    "INSERT INTO orders (customer_id, total) VALUES (1, 9.5), (1, 20), (2, 3.25);"
+)
+RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+def sql_config(db: Path, *extra: str) -> ServerConfig:
+    """The sql server over stdio on `db`, with a 1 s time limit so runaway tests stay short."""
+    args = ["-m", "mcp_servers.sql", "--db", str(db), "--time-limit", "1", *extra]
+    return ServerConfig(command=sys.executable, args=args, timeout=20)
+
+
+def count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "shop.db"
+
+
+# --- statements ----------------------------------------------------------------------------------------
+
+
+def test_scripts_split_on_semicolons_outside_strings_comments_and_trigger_bodies():
+    script = (
+        "INSERT INTO t VALUES ('a;b'); -- a comment; with a semicolon\n"
+        'CREATE TABLE "x;y" (a);\n'
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM t; END;\n"
+        "/* only a comment; */ ;;\n"
+        "SELECT 1"
+    )
+    assert [s.strip() for s in split_statements(script)] == [
+        "INSERT INTO t VALUES ('a;b');",
+        '-- a comment; with a semicolon\nCREATE TABLE "x;y" (a);',
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM t; END;",
+        "SELECT 1",
+    ]
+
+
+def test_a_script_of_only_comments_has_no_statements():
+    assert split_statements("  -- nothing\n/* here */ ; ") == []
+
+
+# --- the server through the hub ------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_execute_builds_tables_that_list_tables_and_describe_table_show(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            hints = {t.tool.name: t.tool.annotations for t in hub.tools()}
+            empty = await hub.call("sql__list_tables", {})
+            built = await hub.call("sql__execute", {"sql": SCHEMA})
+            tables = await hub.call("sql__list_tables", {})
+            orders = await hub.call("sql__describe_table", {"table": "ORDERS"})
+    assert {name for name, h in hints.items() if h.read_only_hint} == {"list_tables", "describe_table", "query"}
+    assert hints["execute"].destructive_hint and not hints["execute"].read_only_hint
+    assert "no tables yet" in empty.text
+    assert built.text == "Committed 4 statements; 5 rows changed; last inserted rowid 3."
+    assert built.structured["rows_changed"] == 5
+    assert tables.text == "customers (table, 2 rows)\norders (table, 3 rows)"
+    assert tables.structured == {
+        "tables": [
+            {"name": "customers", "type": "table", "rows": 2},
+            {"name": "orders", "type": "table", "rows": 3},
+        ]
+    }
+    assert orders.text.splitlines() == [
+        "orders (table, 3 rows) columns:",
+        "- id INTEGER, primary key, not null",
+        "- customer_id INTEGER, not null",
+        "- total REAL, not null, default 0",
+        "- foreign key customer_id -> customers.id",
+    ]
+    assert orders.structured["columns"][2] == {
+        "name": "total",
+        "type": "REAL",
+        "nullable": False,
+        "default": "0",
+        "primary_key": False,
+    }
+
+
+@pytest.mark.anyio
+async def test_query_returns_a_compact_table_and_the_rows_as_data(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            joined = await hub.call(
+                "sql__query",
+                {
+                    "sql": "SELECT c.name, c.city, sum(o.total) AS spent FROM customers c "
+                    "JOIN orders o ON o.customer_id = c.id GROUP BY c.id ORDER BY c.id"
+                },
+            )
+    assert joined.text == "name | city | spent\nAda | London | 29.5\nBo | NULL | 3.25\n(2 rows)"
+    assert joined.structured == {
+        "columns": ["name", "city", "spent"],
+        "rows": [["Ada", "London", 29.5], ["Bo", None, 3.25]],
+        "row_count": 2,
+        "truncated": False,
+    }
+
+
+@pytest.mark.anyio
+async def test_writes_through_query_are_refused_and_leave_the_table_intact(db):
+    writes = {
+        "DROP TABLE orders": "DROP TABLE is refused",
+        "DELETE FROM orders": "DELETE is refused",
+        "INSERT INTO orders (customer_id) VALUES (1)": "INSERT is refused",
+        "UPDATE orders SET total = 0": "UPDATE is refused",
+        "CREATE TABLE sneaky (a)": "CREATE TABLE is refused",
+        "PRAGMA journal_mode = DELETE": "PRAGMA journal_mode = DELETE is refused",
+        "BEGIN": "BEGIN is refused",
+    }
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            refused = {sql: await hub.call("sql__query", {"sql": sql}) for sql in writes}
+            after = await hub.call("sql__query", {"sql": "SELECT count(*) AS n FROM orders"})
+    for sql, message in writes.items():
+        assert refused[sql].is_error and message in refused[sql].text, sql
+        assert "Use execute to change the database" in refused[sql].text
+    assert after.structured["rows"] == [[3]]
+    assert count(db, "orders") == 3
+
+
+@pytest.mark.anyio
+async def test_query_runs_one_statement_only_so_a_piggybacked_drop_never_runs(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            outcome = await hub.call("sql__query", {"sql": "SELECT 1; DROP TABLE orders"})
+    assert outcome.is_error and "exactly one statement" in outcome.text
+    assert count(db, "orders") == 3
+
+
+@pytest.mark.anyio
+async def test_attach_is_refused_by_both_tools(db, tmp_path):
+    other = tmp_path / "other.db"
+    attach = f"ATTACH DATABASE '{other}' AS other"
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            via_query = await hub.call("sql__query", {"sql": attach})
+            via_execute = await hub.call("sql__execute", {"sql": f"{attach}; CREATE TABLE other.t (a)"})
+            vacuum_into = await hub.call("sql__execute", {"sql": f"VACUUM INTO '{other}'"})
+            after = await hub.call("sql__list_tables", {})
+    for outcome in (via_query, via_execute):
+        assert outcome.is_error and "ATTACH, DETACH and VACUUM INTO are refused" in outcome.text
+    assert vacuum_into.is_error
+    assert not other.exists()
+    assert not after.is_error
+
+
+@pytest.mark.anyio
+async def test_a_runaway_query_is_stopped_by_the_time_limit_and_the_server_keeps_answering(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            runaway = await hub.call("sql__query", {"sql": RUNAWAY})
+            runaway_write = await hub.call(
+                "sql__execute",
+                {
+                    "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                    "INSERT INTO orders (customer_id) SELECT 1 FROM c"
+                },
+            )
+            after = await hub.call("sql__query", {"sql": "SELECT count(*) FROM orders"})
+    for outcome in (runaway, runaway_write):
+        assert outcome.is_error and "stopped after the 1 s time limit" in outcome.text
+        assert outcome.duration_s < 10
+    assert after.structured["rows"] == [[3]]
+
+
+@pytest.mark.anyio
+async def test_a_script_that_fails_midway_rolls_back_every_statement(db):
+    script = "INSERT INTO customers (name) VALUES ('Cy'); UPDATE orders SET total = 0; INSERT INTO nowhere VALUES (1)"
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            failed = await hub.call("sql__execute", {"sql": script})
+            bad_sql = await hub.call("sql__execute", {"sql": "INSRT INTO customers VALUES (1)"})
+            totals = await hub.call("sql__query", {"sql": "SELECT sum(total) FROM orders"})
+    assert failed.is_error and "SQLite error: no such table: nowhere" in failed.text
+    assert bad_sql.is_error and 'SQLite error: near "INSRT": syntax error' in bad_sql.text
+    assert totals.structured["rows"] == [[32.75]]
+    assert count(db, "customers") == 2
+
+
+@pytest.mark.anyio
+async def test_execute_refuses_transaction_control_and_journal_mode_changes_with_a_reason(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            begin = await hub.call("sql__execute", {"sql": "BEGIN; CREATE TABLE t (a); COMMIT"})
+            journal = await hub.call("sql__execute", {"sql": "PRAGMA journal_mode = DELETE"})
+            returning = await hub.call(
+                "sql__execute",
+                {"sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, a); INSERT INTO t (a) VALUES (7) RETURNING id, a"},
+            )
+    assert begin.is_error and "already runs all its statements in one transaction" in begin.text
+    assert journal.is_error and "PRAGMA journal_mode cannot be changed" in journal.text
+    assert (
+        returning.text
+        == "Committed 2 statements; 1 row changed; last inserted rowid 1. Returned:\nid | a\n1 | 7\n(1 row)"
+    )
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.anyio
+async def test_query_shows_fifty_rows_and_says_how_many_more_there_are(db):
+    fill = (
+        "CREATE TABLE n (i INTEGER);"
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 120) INSERT INTO n SELECT x FROM c"
+    )
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": fill})
+            outcome = await hub.call("sql__query", {"sql": "SELECT i FROM n ORDER BY i"})
+    lines = outcome.text.splitlines()
+    assert lines[:2] == ["i", "1"] and lines[50] == "50"
+    assert lines[-1] == "(120 rows; showing the first 50, 70 more not shown: add LIMIT/WHERE)"
+    assert outcome.structured["row_count"] == 120 and outcome.structured["truncated"] is True
+    assert len(outcome.structured["rows"]) == 50
+
+
+@pytest.mark.anyio
+async def test_unknown_tables_are_tool_errors_that_list_the_tables(db):
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            await hub.call("sql__execute", {"sql": SCHEMA})
+            described = await hub.call("sql__describe_table", {"table": "invoices"})
+            queried = await hub.call("sql__query", {"sql": "SELECT * FROM invoices"})
+    assert described.is_error and "no table named 'invoices'. Tables: customers, orders." in described.text
+    assert queried.is_error and "no such table: invoices. Tables: customers, orders." in queried.text
+
+
+@pytest.mark.anyio
+async def test_in_process_servers_seed_once_and_keep_separate_databases(tmp_path):
+    seed = tmp_path / "seed.sql"
+    seed.write_text("BEGIN; CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hello'); COMMIT;")
+
+    def inproc(state: str) -> ServerConfig:
+        return ServerConfig(
+            factory="mcp_servers.sql:build", args=["--state-dir", str(tmp_path / state), "--seed-sql", str(seed)]
+        )
+
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"a": inproc("a"), "b": inproc("b")}) as hub:
+            await hub.call("a__execute", {"sql": "INSERT INTO notes VALUES ('only in a')"})
+            in_a = await hub.call("a__query", {"sql": "SELECT count(*) FROM notes"})
+            in_b = await hub.call("b__query", {"sql": "SELECT count(*) FROM notes"})
+        async with Hub({"a": inproc("a")}) as hub:
+            reopened = await hub.call("a__query", {"sql": "SELECT count(*) FROM notes"})
+    assert (in_a.structured["rows"], in_b.structured["rows"]) == ([[2]], [[1]])
+    assert reopened.structured["rows"] == [[2]]
+    assert (tmp_path / "a" / "sql.db").exists() and (tmp_path / "b" / "sql.db").exists()
+
+
+def test_a_failing_seed_leaves_no_database_behind(tmp_path):
+    seed = tmp_path / "seed.sql"
+    seed.write_text("CREATE TABLE t (a); INSERT INTO missing VALUES (1);")
+    with pytest.raises(RuntimeError, match="the seed SQL failed"):
+        build(["--db", str(tmp_path / "x.db"), "--seed-sql", str(seed)])
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_looptune_run_with_a_scripted_model_uses_sql_end_to_end(tmp_path: Path, db):
+    registry = tmp_path / "mcp.json"
+    server = {"command": sys.executable, "args": ["-m", "mcp_servers.sql", "--db", str(db)]}
+    registry.write_text(json.dumps({"mcpServers": {"sql": server}}))
+    script = tmp_path / "script.jsonl"
+    turns = [
+        {"tool_calls": [{"name": "sql__execute", "arguments": {"sql": SCHEMA}}]},
+        {"tool_calls": [{"name": "sql__query", "arguments": {"sql": "SELECT name FROM customers ORDER BY id"}}]},
+        {"content": "The customers are Ada and Bo."},
+    ]
+    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "run", "Who are the customers?", "--backend", "scripted"]
+        + ["--script", str(script), "--yes", "--mcp-config", str(registry), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    finished = [e["outcome"]["text"] for e in events if e["type"] == "tool_call_finished"]
+    assert finished == ["Committed 4 statements; 5 rows changed; last inserted rowid 3.", "name\nAda\nBo\n(2 rows)"]
+    assert events[-1]["type"] == "final" and events[-1]["content"] == "The customers are Ada and Bo."
+    assert count(db, "customers") == 2
