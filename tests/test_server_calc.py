@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import random
-import subprocess
 import sys
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +15,7 @@ from agent.registry import ServerConfig
 from mcp_servers.calc.evaluator import evaluate
 from mcp_servers.calc.numeric import CalcError, display
 from mcp_servers.calc.units import DIMENSIONS, convert, find_unit, quantity
+from tests.clirun import scripted_run, tool_texts
 
 CALL_LIMIT_S = 30
 TEN_THOUSAND_CHARS = "1" + "+11" * 3333
@@ -344,25 +343,10 @@ async def test_in_process_calc_accepts_and_ignores_state_dir(tmp_path):
 
 
 def test_looptune_run_with_a_scripted_model_uses_calc_end_to_end(tmp_path: Path):
-    registry = tmp_path / "mcp.json"
-    registry.write_text(
-        json.dumps({"mcpServers": {"calc": {"command": sys.executable, "args": ["-m", "mcp_servers.calc"]}}})
-    )
-    script = tmp_path / "script.jsonl"
     turns = [
         {"tool_calls": [{"name": "calc__evaluate", "arguments": {"expression": "1,250 * 12% "}}]},
         {"content": "The tip is 150."},
     ]
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "run", "12% of 1250?", "--backend", "scripted"]
-        + ["--script", str(script), "--yes", "--mcp-config", str(registry), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    done, events = scripted_run(tmp_path, {"calc": ["-m", "mcp_servers.calc"]}, turns, "12% of 1250?")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
-    finished = [e for e in events if e["type"] == "tool_call_finished"]
-    assert [e["outcome"]["text"] for e in finished] == ["1,250 * 12% = 150"]
-    assert events[-1]["type"] == "final" and events[-1]["content"] == "The tip is 150."
+    assert tool_texts(events) == ["1,250 * 12% = 150"]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from agent.registry import ServerConfig
 from mcp_servers._common import ToolError
 from mcp_servers.files import reading
 from mcp_servers.files.paths import Workspace
+from tests.clirun import scripted_run, tool_texts
 
 pytestmark = pytest.mark.anyio
 
@@ -278,43 +277,14 @@ async def test_without_a_root_the_workspace_is_the_state_dirs_files_folder(tmp_p
 
 def test_looptune_run_writes_and_reads_a_file_end_to_end(tmp_path):
     root = tmp_path / "ws"
-    registry = tmp_path / "mcp.json"
-    registry.write_text(
-        json.dumps(
-            {
-                "mcpServers": {
-                    "files": {"command": sys.executable, "args": ["-m", "mcp_servers.files", "--root", str(root)]}
-                }
-            }
-        )
-    )
     turns = [
         {"tool_calls": [{"name": "files__write_file", "arguments": {"path": "plan.txt", "content": "ship it"}}]},
         {"tool_calls": [{"name": "files__read_file", "arguments": {"path": "plan.txt"}}]},
         {"content": "plan.txt says: ship it"},
     ]
-    script = tmp_path / "script.jsonl"
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "agent.cli.main",
-            "run",
-            "note the plan",
-            "--backend",
-            "scripted",
-            "--script",
-            str(script),
-        ]
-        + ["--yes", "--json", "--mcp-config", str(registry)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    servers = {"files": ["-m", "mcp_servers.files", "--root", str(root)]}
+    done, events = scripted_run(tmp_path, servers, turns, "note the plan")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
-    finished = [e["outcome"]["text"] for e in events if e["type"] == "tool_call_finished"]
-    assert finished == ["created 'plan.txt' (7 bytes)", "ship it"]
+    assert tool_texts(events) == ["created 'plan.txt' (7 bytes)", "ship it"]
     assert events[-1]["content"] == "plan.txt says: ship it"
     assert (root / "plan.txt").read_text() == "ship it"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.knowledge import build
+from tests.clirun import scripted_run
 
 pytestmark = pytest.mark.anyio
 
@@ -292,24 +291,13 @@ def test_a_docs_path_that_is_not_a_folder_or_a_db_that_is_not_sqlite_is_a_usage_
 def test_looptune_run_searches_the_knowledge_server_end_to_end(tmp_path):
     docs = tmp_path / "docs"
     write(docs / "refunds.md", "# Refund policy\n\nRefunds are paid within 14 days of a return.")
-    config = tmp_path / "mcp.json"
-    args = ["-m", "mcp_servers.knowledge", "--db", str(tmp_path / "k.db"), "--docs", str(docs)]
-    config.write_text(json.dumps({"mcpServers": {"knowledge": {"command": sys.executable, "args": args}}}))
-    script = tmp_path / "script.jsonl"
+    servers = {"knowledge": ["-m", "mcp_servers.knowledge", "--db", str(tmp_path / "k.db"), "--docs", str(docs)]}
     turns = [
         {"tool_calls": [{"name": "knowledge__search", "arguments": {"query": "refund days"}}]},
         {"content": "Refunds are paid within 14 days."},
     ]
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "run", "How long do refunds take?", "--backend", "scripted"]
-        + ["--script", str(script), "--yes", "--json", "--mcp-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    done, events = scripted_run(tmp_path, servers, turns, "How long do refunds take?")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
     finished = next(e for e in events if e["type"] == "tool_call_finished")
     assert not finished["outcome"]["is_error"]
     assert "Refund policy" in finished["outcome"]["text"] and "[Refunds]" in finished["outcome"]["text"]

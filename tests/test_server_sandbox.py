@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.sandbox import isolation, limits, proctable
+from tests.clirun import scripted_run, tool_texts
 
 pytestmark = pytest.mark.anyio
 
@@ -239,25 +239,12 @@ async def test_in_process_the_servers_own_environment_stays_hidden(monkeypatch):
 
 
 def test_looptune_run_runs_python_end_to_end(tmp_path):
-    registry = tmp_path / "mcp.json"
-    registry.write_text(
-        json.dumps({"mcpServers": {"sandbox": {"command": sys.executable, "args": ["-m", "mcp_servers.sandbox"]}}})
-    )
     turns = [
         {"tool_calls": [{"name": "sandbox__run_python", "arguments": {"code": "print(sum(range(10)))"}}]},
         {"content": "The sum is 45."},
     ]
-    script = tmp_path / "script.jsonl"
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "run", "sum 0..9", "--backend", "scripted", "--script", str(script)]
-        + ["--yes", "--json", "--mcp-config", str(registry)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    done, events = scripted_run(tmp_path, {"sandbox": ["-m", "mcp_servers.sandbox"]}, turns, "sum 0..9")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
-    finished = [e["outcome"] for e in events if e["type"] == "tool_call_finished"]
-    assert len(finished) == 1 and "--- stdout ---\n45" in finished[0]["text"]
+    finished = tool_texts(events)
+    assert len(finished) == 1 and "--- stdout ---\n45" in finished[0]
     assert events[-1]["content"] == "The sum is 45."

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.sql import build
 from mcp_servers.sql.statements import split_statements
+from tests.clirun import scripted_run, tool_texts
 
 CALL_LIMIT_S = 30
 SCHEMA = (
@@ -291,26 +290,15 @@ def test_a_failing_seed_leaves_no_database_behind(tmp_path):
 
 
 def test_looptune_run_with_a_scripted_model_uses_sql_end_to_end(tmp_path: Path, db):
-    registry = tmp_path / "mcp.json"
-    server = {"command": sys.executable, "args": ["-m", "mcp_servers.sql", "--db", str(db)]}
-    registry.write_text(json.dumps({"mcpServers": {"sql": server}}))
-    script = tmp_path / "script.jsonl"
     turns = [
         {"tool_calls": [{"name": "sql__execute", "arguments": {"sql": SCHEMA}}]},
         {"tool_calls": [{"name": "sql__query", "arguments": {"sql": "SELECT name FROM customers ORDER BY id"}}]},
         {"content": "The customers are Ada and Bo."},
     ]
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "run", "Who are the customers?", "--backend", "scripted"]
-        + ["--script", str(script), "--yes", "--mcp-config", str(registry), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    servers = {"sql": ["-m", "mcp_servers.sql", "--db", str(db)]}
+    done, events = scripted_run(tmp_path, servers, turns, "Who are the customers?")
     assert done.returncode == 0, done.stderr
-    events = [json.loads(line) for line in done.stdout.splitlines()]
-    finished = [e["outcome"]["text"] for e in events if e["type"] == "tool_call_finished"]
+    finished = tool_texts(events)
     assert finished == ["Committed 4 statements; 5 rows changed; last inserted rowid 3.", "name\nAda\nBo\n(2 rows)"]
     assert events[-1]["type"] == "final" and events[-1]["content"] == "The customers are Ada and Bo."
     assert count(db, "customers") == 2

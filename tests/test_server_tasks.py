@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.tasks import build
+from tests.clirun import scripted_run
 
 pytestmark = pytest.mark.anyio
 
@@ -258,27 +258,16 @@ async def test_two_servers_built_in_one_process_keep_separate_state(tmp_path):
 
 
 def test_looptune_run_adds_and_lists_tasks_end_to_end(tmp_path):
-    db = tmp_path / "t.db"
-    config = tmp_path / "mcp.json"
-    args = ["-m", "mcp_servers.tasks", "--db", str(db)]
-    config.write_text(json.dumps({"mcpServers": {"tasks": {"command": sys.executable, "args": args}}}))
-    script = tmp_path / "script.jsonl"
     turns = [
         {"tool_calls": [{"name": "tasks__add_task", "arguments": {"title": "buy milk", "due": "2026-11-27"}}]},
         {"tool_calls": [{"name": "tasks__list_tasks", "arguments": {}}]},
         {"content": "Added 'buy milk', due 2026-11-27."},
     ]
-    script.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
     trace = tmp_path / "trace.jsonl"
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "run", "Add buy milk for Friday", "--backend", "scripted"]
-        + ["--script", str(script), "--yes", "--trace", str(trace), "--mcp-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    servers = {"tasks": ["-m", "mcp_servers.tasks", "--db", str(tmp_path / "t.db")]}
+    done, events = scripted_run(tmp_path, servers, turns, "Add buy milk for Friday", "--trace", str(trace))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "Added 'buy milk', due 2026-11-27."
+    assert events[-1]["content"] == "Added 'buy milk', due 2026-11-27."
     messages = json.loads(trace.read_text())["messages"]
     tool_results = [m["content"] for m in messages if m["role"] == "tool"]
     assert tool_results[0] == "Added task id 1: buy milk | due 2026-11-27 | priority normal | open"

@@ -11,12 +11,12 @@ does not know MCP, query sanitizing (see `query.py`) or folders on disk.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from mcp_servers._sqlite import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -119,23 +119,11 @@ def rowid_of(doc_id: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
-class DocumentStore:
+class DocumentStore(SqliteFile):
     """The SQLite file behind one knowledge server; every call opens its own short connection."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self.connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, rolls back on error and is always closed."""
-        # Short connections: tools run on worker threads and several servers may share a file.
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-            conn.execute("PRAGMA synchronous=NORMAL")
-            yield conn
+        super().__init__(path, SCHEMA)
 
     def add(self, title: str, text: str, tags: list[str]) -> str:
         """Store a new document; returns its doc_id."""

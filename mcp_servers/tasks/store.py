@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from mcp_servers._sqlite import SqliteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -62,23 +62,11 @@ def _task(row: tuple) -> Task:
     return Task(*head, tags=json.loads(tags), created=created, completed=completed)
 
 
-class TaskStore:
+class TaskStore(SqliteFile):
     """The SQLite file behind one tasks server; every call opens its own short connection."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with self.connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, rolls back on error and is always closed."""
-        # Short connections: tools run on worker threads and several servers may share a file.
-        with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
-            conn.execute("PRAGMA synchronous=NORMAL")
-            yield conn
+        super().__init__(path, SCHEMA)
 
     def add(self, title: str, due: str | None, priority: str, tags: list[str]) -> Task:
         """Store a new open task; returns it with its id."""

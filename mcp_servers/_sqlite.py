@@ -1,0 +1,27 @@
+"""A SQLite file opened with one short connection per call (WAL), shared by the stateful servers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+
+class SqliteFile:
+    """Creates the file and schema once; `connect()` commits on success, rolls back on error, always closes."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(schema)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A short connection for one call."""
+        # Short connections: tools run on worker threads and several servers may share a file.
+        with closing(sqlite3.connect(self.path, timeout=10)) as conn, conn:
+            conn.execute("PRAGMA synchronous=NORMAL")
+            yield conn
