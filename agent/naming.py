@@ -59,10 +59,6 @@ class NameTable:
         self._by_name[name] = (server, tool)
         return name
 
-    def drop_server(self, server: str) -> None:
-        """Forget every name of one server (before re-listing its tools)."""
-        self._by_name = {n: st for n, st in self._by_name.items() if st[0] != server}
-
     def resolve(self, name: str) -> tuple[str, str] | None:
         """The (server, tool) behind an exposed name, or None."""
         return self._by_name.get(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
@@ -20,7 +20,6 @@ class ToolOutcome:
     structured: dict[str, Any] | None = None
     duration_s: float = 0.0
     truncated_from: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def failure(reason: str) -> ToolOutcome:
