@@ -80,3 +80,19 @@ def _wait_for_line(proc: subprocess.Popen, needle: str) -> None:
         raise RuntimeError(f"server exited before printing {needle!r}")
     finally:
         timer.cancel()
+
+
+@pytest.fixture(scope="session")
+def bundled_tokenizer():
+    """The real bundled SmolLM2 tokenizer (the converted model is cached on disk)."""
+    from agent.backends.local.loader import bundled_tokenizer as load
+
+    return load()
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, bundled_tokenizer) -> Path:
+    """A model directory holding a tiny random Llama and the real bundled tokenizer."""
+    from tests.tiny import save_tiny
+
+    return save_tiny(tmp_path_factory.mktemp("tiny-model"), bundled_tokenizer)

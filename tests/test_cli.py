@@ -112,10 +112,10 @@ def test_run_json_prints_one_event_per_line(tmp_path):
     assert events[-1]["content"] == "said hey"
 
 
-def test_run_without_a_backend_says_which_flag_to_give():
-    done = looptune("run", "hello")
-    assert done.returncode == 2
-    assert "--backend openai --base-url" in done.stderr and "--backend scripted --script" in done.stderr
+def test_run_without_backend_flags_uses_the_bundled_model_and_says_so():
+    done = looptune("run", "hello", "--servers", "calc", "--max-tokens", "4")
+    assert done.returncode == 0, done.stderr
+    assert "model: SmolLM2-135M-Instruct (local) · servers: calc (2 tools)" in done.stderr
 
 
 def test_run_declines_destructive_tools_without_a_terminal_unless_yes(tmp_path):

@@ -47,6 +47,10 @@ class Completion:
     finish_reason: str = "stop"
     usage: Usage | None = None
     model: str = ""
+    # Tool calls the model wrote but that could not be parsed, by call id: the
+    # loop answers them with this reason instead of dispatching them.
+    parse_errors: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. "dropped 2 oldest turns to fit the context"
 
 
 BackendEvent = TextDelta | Completion

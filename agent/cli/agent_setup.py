@@ -55,13 +55,45 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=int)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--yes", action="store_true", help="run destructive tools without asking")
+    parser.add_argument(
+        "--tool-choice",
+        choices=["auto", "required", "none"],
+        default="auto",
+        help="first step of each turn: required = must call a tool (base models rarely do unprompted)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not print which model and servers are in use")
+    add_local_flags(parser.add_argument_group("local backend"))
+
+
+def add_local_flags(group) -> None:
+    """Flags only `--backend local` reads."""
+    group.add_argument("--no-constrain", action="store_true", help="do not constrain tool calls to the tool schemas")
+    group.add_argument("--load-in-4bit", action="store_true", help="bitsandbytes NF4 weights (CUDA only)")
+    group.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
+    group.add_argument("--no-prefix-cache", action="store_true", help="re-prefill the whole prompt every step")
+    group.add_argument("--plain-decode", action="store_true", help="one token per forward (no drafts)")
+    group.add_argument("--int8", action="store_true", help="int8 weight-only decoding on CPU (faster, approximate)")
+
+
+def local_options(args: argparse.Namespace) -> dict:
+    """The `extra` options of the local backend, from its flags."""
+    extra = {"constrain": not args.no_constrain, "prefix_cache": not args.no_prefix_cache}
+    if args.plain_decode:
+        extra["draft_len"] = 0
+    if args.int8:
+        extra["int8"] = True
+    if args.load_in_4bit:
+        extra["load_in_4bit"] = True
+    if args.device:
+        extra["device"] = args.device
+    return extra
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
     """The backend the flags ask for, or a CliError saying which flag to give."""
     if args.backend == DEFAULT_BACKEND and DEFAULT_BACKEND not in available_backends():
-        raise CliError(NO_BACKEND, code=2)
-    options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script)
+        raise CliError(NO_BACKEND, code=2)  # a third-party install that dropped the entry point
+    options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script, local_options(args))
     try:
         return create_backend(args.backend, options)
     except BackendError as exc:
@@ -81,6 +113,14 @@ def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:
     if missing:
         raise CliError(f"--servers names unknown or disabled servers: {', '.join(missing)}", code=2)
     return {name: enabled[name] for name in wanted}
+
+
+def banner(backend: Backend, hub: Hub) -> None:
+    """One stderr line: which model, adapter and servers this run uses."""
+    describe = getattr(backend, "describe", None)
+    model = describe() if describe else backend.name
+    up = [f"{s.name} ({s.tools} tools)" for s in hub.status() if s.state == "up"]
+    err.print(f"[dim]model: {model} ({backend.name}) · servers: {', '.join(up) or 'none'}[/]")
 
 
 def warn(server: str, message: str) -> None:
@@ -109,7 +149,12 @@ def make_approver(args: argparse.Namespace) -> Approver | None:
 def loop_config(args: argparse.Namespace) -> LoopConfig:
     system = (args.system or SYSTEM_PROMPT).replace("{today}", date.today().isoformat())
     return LoopConfig(
-        args.max_steps, system_prompt=system, temperature=args.temperature, max_tokens=args.max_tokens, seed=args.seed
+        args.max_steps,
+        system_prompt=system,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        seed=args.seed,
+        first_tool_choice=None if args.tool_choice == "auto" else args.tool_choice,
     )
 
 
@@ -120,6 +165,8 @@ async def open_agent(args: argparse.Namespace, approver: Approver | None = None)
     backend = make_backend(args)
     try:
         async with Hub(servers, sampler=BackendSampler(backend), on_notice=warn) as hub:
+            if not args.quiet:
+                banner(backend, hub)
             yield AgentLoop(backend, hub, loop_config(args), approver or make_approver(args))
     finally:
         await backend.aclose()

@@ -9,7 +9,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from agent.loop import Event, Final, RunError, TextDelta, ToolCallFinished, ToolCallStarted
+from agent.loop import Event, Final, Notice, RunError, TextDelta, ToolCallFinished, ToolCallStarted
 
 PREVIEW = 160
 
@@ -40,6 +40,9 @@ class PlainPrinter:
             self.err.print(
                 f"[{style}]← {escape(_preview(event.outcome.text))}[/] [dim]({event.outcome.duration_s:.2f} s)[/]"
             )
+        elif isinstance(event, Notice):
+            self._newline()
+            self.err.print(f"[yellow]notice:[/] {escape(event.message)}")
         elif isinstance(event, Final | RunError):
             self._end(event)
 

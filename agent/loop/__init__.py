@@ -3,6 +3,7 @@
 from agent.loop.events import (
     Event,
     Final,
+    Notice,
     RunError,
     StepEnd,
     TextDelta,
@@ -18,6 +19,7 @@ __all__ = [
     "Event",
     "Final",
     "LoopConfig",
+    "Notice",
     "RunError",
     "RunResult",
     "StepEnd",

@@ -60,6 +60,14 @@ class ToolCallFinished(Event):
 
 
 @dataclass
+class Notice(Event):
+    """Something a person should know that is not an error (e.g. turns dropped to fit the context)."""
+
+    step: int
+    message: str
+
+
+@dataclass
 class StepEnd(Event):
     step: int
     duration_s: float

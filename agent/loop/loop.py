@@ -25,6 +25,7 @@ from agent.loop.breaker import LoopBreaker
 from agent.loop.events import (
     Event,
     Final,
+    Notice,
     RunError,
     StepEnd,
     TextDelta,
@@ -56,6 +57,8 @@ class LoopConfig:
     temperature: float | None = None
     max_tokens: int | None = None
     seed: int | None = None
+    # Applies to the first step only ("required" forces a tool call there); later steps are free.
+    first_tool_choice: str | None = None
 
 
 class LoopStop(Exception):
@@ -146,8 +149,10 @@ class _Run:
             self.messages.append(done.message)
             record = {"step": step, "model_s": round(model_s, 4), "calls": []}
             self.steps.append(record)
+            for notice in done.notices:
+                await self.send.send(Notice(step, notice))
             if done.message.calls:
-                record["calls"] = await self._run_calls(step, done.message.calls)
+                record["calls"] = await self._run_calls(step, done.message.calls, done.parse_errors)
             await self._end_step(step, record, began, done)
             if not done.message.calls:
                 await self.send.send(Final(done.message.text, step, self.trace("final")))
@@ -169,6 +174,7 @@ class _Run:
             temperature=self.config.temperature,
             max_tokens=self.config.max_tokens,
             seed=self.config.seed,
+            tool_choice=self.config.first_tool_choice if step == 1 else None,
         )
         async for event in self.loop.backend.stream(request):
             if isinstance(event, ModelDelta):
@@ -177,14 +183,14 @@ class _Run:
                 return event
         raise BackendError(f"backend {self.loop.backend.name!r} ended its turn without a completion")
 
-    async def _run_calls(self, step: int, calls: list[ToolCall]) -> list[dict[str, Any]]:
+    async def _run_calls(self, step: int, calls: list[ToolCall], unparsed: dict[str, str]) -> list[dict[str, Any]]:
         toolbox = self.loop.toolbox
         for call in calls:
             await self.send.send(ToolCallStarted(step, call, toolbox.needs_approval(call.name)))
         outcomes: list[ToolOutcome | None] = [None] * len(calls)
         async with anyio.create_task_group() as tg:
             for index, call in enumerate(calls):
-                tg.start_soon(self._one_call, step, call, outcomes, index)
+                tg.start_soon(self._one_call, step, call, outcomes, index, unparsed.get(call.id))
         records = []
         for call, outcome in zip(calls, outcomes, strict=True):
             assert outcome is not None
@@ -199,8 +205,10 @@ class _Run:
             )
         return records
 
-    async def _one_call(self, step: int, call: ToolCall, outcomes: list[ToolOutcome | None], index: int) -> None:
-        outcome = await self._outcome(step, call)
+    async def _one_call(
+        self, step: int, call: ToolCall, outcomes: list[ToolOutcome | None], index: int, unparsed: str | None
+    ) -> None:
+        outcome = ToolOutcome(f"Error: {unparsed}", is_error=True) if unparsed else await self._outcome(step, call)
         outcomes[index] = outcome
         await self.send.send(ToolCallFinished(step, call, outcome))
 

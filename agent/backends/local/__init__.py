@@ -1,0 +1,44 @@
+"""The `local` backend: transformers (+ PEFT) models decoding in this process.
+
+Importing this package is cheap; torch and transformers load inside `create`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.backends import BackendOptions
+    from agent.backends.local.backend import LocalBackend
+
+
+def create(options: BackendOptions) -> LocalBackend:
+    """Entry point for `--backend local`: load the model (and adapter) named by the options."""
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        from agent.backends import BackendError
+
+        raise BackendError(
+            f"the local backend needs torch and transformers ({exc.name} is missing): "
+            "pip install 'looptune[local]' torch==2.13.0, or use --backend openai --base-url URL"
+        ) from exc
+    from agent.backends.local.backend import LocalBackend, LocalSettings
+    from agent.backends.local.loader import load_model
+    from agent.backends.local.source import resolve
+
+    extra = options.extra
+    loaded = load_model(
+        resolve(options.model), device=extra.get("device"), load_in_4bit=extra.get("load_in_4bit", False)
+    )
+    settings = LocalSettings(
+        constrain=extra.get("constrain", True),
+        prefix_cache=extra.get("prefix_cache", True),
+        draft_len=extra.get("draft_len", LocalSettings.draft_len),
+        int8=extra.get("int8", False),
+    )
+    backend = LocalBackend(loaded, settings)
+    if options.adapter:
+        backend.load_adapter(options.adapter)
+    return backend

@@ -1,0 +1,117 @@
+"""The decode loop: prefill, then one token (or one verified draft) per forward pass.
+
+A `Generation` extends a KV cache that covers every token but the last. With
+greedy decoding it verifies prompt-lookup drafts in one forward pass; tokens
+run through the tool-call constraint one by one, so a draft never gets past
+the grammar. The caller consumes `steps()` and can stop it at any point. This
+module knows nothing of chat templates, tool formats or MCP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import torch
+
+from agent.backends.local.drafts import propose
+from agent.backends.local.sampling import Sampler
+
+
+class Constraint(Protocol):
+    """The per-turn grammar state (see `constrain.CallConstraint`)."""
+
+    def mask(self, logits: torch.Tensor) -> torch.Tensor: ...
+
+    def accept(self, token_id: int) -> None: ...
+
+
+@dataclass
+class DecodeStats:
+    forwards: int = 0
+    drafted: int = 0
+    accepted: int = 0
+    prefill_tokens: int = 0
+
+
+@dataclass
+class Generation:
+    """One assistant turn being decoded on top of a (possibly reused) cache."""
+
+    model: Any
+    tokens: list[int]  # prompt, then generated; the cache covers all but the last
+    cache: Any
+    sampler: Sampler
+    stop_ids: frozenset[int]
+    constraint: Constraint | None = None
+    draft_len: int = 0  # 0: one token per forward (the plain path)
+    stats: DecodeStats = field(default_factory=DecodeStats)
+    stopped: bool = False
+
+    def prefill(self, prompt: list[int], cached: int, pin_at: int = 0, pin: Any = None) -> int:
+        """Run the uncached part of the prompt; return the first new token."""
+        self.tokens = list(prompt)
+        self.stats.prefill_tokens = len(prompt) - cached
+        if pin is not None and cached < pin_at < len(prompt):
+            self._forward(prompt[cached:pin_at], keep=1)
+            pin(tuple(prompt[:pin_at]), self.cache)
+            cached = pin_at
+        logits = self._forward(prompt[cached:], keep=1)
+        return self._choose(logits[-1])
+
+    def steps(self, first: int, limit: int) -> Iterator[list[int]]:
+        """Yield accepted tokens (stop tokens excluded) until a stop token or `limit` tokens."""
+        produced, pending = 0, [first]
+        while pending and produced < limit:
+            kept = self._take(pending, limit - produced)
+            produced += len(kept)
+            if kept:
+                yield kept
+            if self.stopped or produced >= limit:
+                return
+            pending = self._advance()
+
+    def _take(self, pending: list[int], room: int) -> list[int]:
+        kept = []
+        for token in pending[:room]:
+            if token in self.stop_ids:
+                self.stopped = True
+                break
+            kept.append(token)
+        self.tokens.extend(kept)
+        return kept
+
+    def _advance(self) -> list[int]:
+        draft = propose(self.tokens, self.draft_len) if self.draft_len and self.sampler.params.greedy else []
+        logits = self._forward([self.tokens[-1], *draft])
+        chosen = []
+        for i, row in enumerate(logits):
+            token = self._choose(row)
+            chosen.append(token)
+            if i >= len(draft) or token != draft[i] or token in self.stop_ids:
+                break
+        self.stats.drafted += len(draft)
+        self.stats.accepted += len(chosen) - 1
+        unused = len(draft) + 1 - len(chosen)
+        if unused:
+            self.cache.crop(-unused)
+        return chosen
+
+    def _choose(self, logits: torch.Tensor) -> int:
+        if self.constraint is not None:
+            logits = self.constraint.mask(logits)
+        token = self.sampler.pick(logits)
+        if self.constraint is not None and token not in self.stop_ids:
+            self.constraint.accept(token)
+        return token
+
+    def _forward(self, ids: list[int], keep: int = 0) -> torch.Tensor:
+        """Logits of the last `keep` positions (0: all); a prefill needs one row, not 49k x prompt length."""
+        self.stats.forwards += 1
+        device = self.model.device
+        with torch.no_grad():  # grad mode is per thread, and each step may run in a different worker thread
+            out = self.model(
+                torch.tensor([ids], device=device), past_key_values=self.cache, use_cache=True, logits_to_keep=keep
+            )
+        return out.logits[0].float().cpu()

@@ -1,0 +1,98 @@
+"""From a chat request to prompt token ids: template choice, context fitting, stop tokens.
+
+The model's own template is used when it renders tools; otherwise the
+project's Hermes template (DESIGN.md), whose parser and grammar then apply.
+A conversation longer than the context window loses its oldest turns, with a
+notice. This module knows nothing of caches or decoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.backends.base import BackendError, ChatRequest
+from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
+from agent.toolcalls import get_parser
+from agent.toolcalls.template import choose, render
+
+MIN_ROOM = 64  # fewer free tokens than this for the answer and the prompt is cut
+STOP_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>")
+
+
+@dataclass
+class Prompt:
+    ids: list[int]
+    pinnable: tuple[int, ...] = ()  # the system turn with the tools: shared by every step
+    room: int = 0  # tokens left in the context window
+    notices: list[str] = field(default_factory=list)
+
+
+class PromptBuilder:
+    """Renders requests for one tokenizer/model pair."""
+
+    def __init__(self, tokenizer: Any, config: Any) -> None:
+        self.tokenizer = tokenizer
+        self.template, self.parser_name = choose(getattr(tokenizer, "chat_template", None))
+        self.parser = get_parser(self.parser_name)
+        self.context = int(getattr(config, "max_position_embeddings", 0) or 2048)
+        self.vocab_size = int(config.vocab_size)
+        self.stop_ids = frozenset(_stop_ids(tokenizer, config))
+
+    def build(self, request: ChatRequest, max_tokens: int) -> Prompt:
+        """Token ids for the request, dropping the oldest turns if it does not fit."""
+        messages, tools = list(request.messages), self._tools(request)
+        wanted = min(request.max_tokens or max_tokens, self.context // 2)
+        ids, dropped = self._ids(messages, tools), 0
+        while len(ids) + max(MIN_ROOM, wanted) > self.context:
+            messages, lost = _drop_oldest_turn(messages)
+            if not lost:
+                raise BackendError(
+                    f"the prompt is {len(ids)} tokens but the model's context window is {self.context}: "
+                    "shorten the last message or mount fewer tools (--servers)"
+                )
+            dropped += lost
+            ids = self._ids(messages, tools)
+        notices = [f"dropped the {dropped} oldest messages to fit the {self.context}-token context"] if dropped else []
+        return Prompt(ids, self._pinnable(messages, tools, ids), self.context - len(ids), notices)
+
+    def constraint(self, request: ChatRequest):
+        """The tool-call grammar for this request, or None when it does not apply."""
+        tools = self._tools(request)
+        if not tools or self.parser_name != "hermes":
+            return None
+        from agent.backends.local.constrain import ToolGrammar
+
+        grammar = ToolGrammar.for_tools(self.tokenizer, tools, vocab_size=self.vocab_size)
+        return grammar.constraint(required=request.tool_choice == "required")
+
+    def _tools(self, request: ChatRequest) -> list[ToolSpec]:
+        return [] if request.tool_choice == "none" else list(request.tools)
+
+    def _ids(self, messages: list[Message], tools: list[ToolSpec]) -> list[int]:
+        return render(self.tokenizer, messages, tools, chat_template=self.template)
+
+    def _pinnable(self, messages: list[Message], tools: list[ToolSpec], ids: list[int]) -> tuple[int, ...]:
+        if not messages or not isinstance(messages[0], SystemMessage):
+            return ()
+        head = render(self.tokenizer, messages[:1], tools, chat_template=self.template, add_generation_prompt=False)
+        return tuple(head) if ids[: len(head)] == head and len(head) < len(ids) else ()
+
+
+def _drop_oldest_turn(messages: list[Message]) -> tuple[list[Message], int]:
+    """Remove the oldest exchange after the system prompt, keeping the conversation starting at a user turn."""
+    start = 1 if messages and isinstance(messages[0], SystemMessage) else 0
+    users = [i for i, m in enumerate(messages) if i > start and isinstance(m, UserMessage)]
+    if not users:
+        return messages, 0
+    cut = users[0]
+    return messages[:start] + messages[cut:], cut - start
+
+
+def _stop_ids(tokenizer: Any, config: Any) -> set[int]:
+    ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set()
+    eos = getattr(config, "eos_token_id", None)
+    ids.update(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    vocab = tokenizer.get_vocab()
+    ids.update(vocab[t] for t in STOP_TOKENS if t in vocab)
+    return ids

@@ -1,0 +1,106 @@
+"""Hermes format: `<tool_call>\\n{"name": ..., "arguments": {...}}\\n</tool_call>` blocks (Qwen2.5, bundled template).
+
+Content is the text outside the blocks. A `<tool_call>` left open at the end
+(output cut off) is an error, not content. Unlike a plain regex, a
+`</tool_call>` inside a JSON string does not end the block. This module knows nothing of the
+chat template that teaches the format, nor of tool schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from agent.toolcalls.parsers.base import Parser, content_of, decode_object, partial_suffix, shown, to_call
+from agent.toolcalls.types import ParsedCall, ParsedTurn, ToolCallParseError, arguments_json
+
+OPEN, CLOSE = "<tool_call>", "</tool_call>"
+HINT = 'write <tool_call>{"name": ..., "arguments": {...}}</tool_call>'
+
+
+# Inside a block: a whole JSON string, a lone (unterminated) quote, a bracket, or the closing tag.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[{}\[\]]|' + re.escape(CLOSE), re.DOTALL)
+
+
+def _block_end(text: str, pos: int) -> int:
+    """Index of the `</tool_call>` closing a block whose body starts at `pos`, or -1 if not (yet) closed.
+
+    A closing tag inside a JSON string does not close the block, so arguments may
+    hold any text; once the JSON value is complete the next closing tag counts.
+    """
+    depth = 0
+    for token in _TOKEN.finditer(text, pos):
+        kind = token.group()
+        if kind == CLOSE:
+            return token.start()
+        if kind == '"':
+            return -1
+        if kind in "{[":
+            depth += 1
+        elif kind in "}]":
+            depth -= 1
+            if depth <= 0:
+                return text.find(CLOSE, token.end())
+    return -1
+
+
+def _split(text: str) -> tuple[str, list[str], str | None]:
+    """(outside text, closed block bodies, unclosed tail or None)."""
+    outside: list[str] = []
+    bodies: list[str] = []
+    pos = 0
+    while (start := text.find(OPEN, pos)) >= 0:
+        outside.append(text[pos:start])
+        end = _block_end(text, start + len(OPEN))
+        if end < 0:
+            return "".join(outside), bodies, text[start:]
+        bodies.append(text[start + len(OPEN) : end])
+        pos = end + len(CLOSE)
+    outside.append(text[pos:])
+    return "".join(outside), bodies, None
+
+
+def _block(body: str) -> ParsedCall | ToolCallParseError:
+    raw = f"{OPEN}{body}{CLOSE}"
+    data = body.strip()
+    try:
+        obj, end = decode_object(data)
+    except ValueError as exc:
+        return ToolCallParseError(raw, f"invalid JSON in {OPEN} {exc}; {HINT}")
+    if end != len(data):
+        return ToolCallParseError(raw, f"unexpected text after the JSON object in {OPEN} at char {end}; {HINT}")
+    return to_call(obj, raw, keys=("arguments", "parameters"), hint=HINT)
+
+
+def parse(text: str) -> ParsedTurn:
+    """Split a model output into content, calls and errors; never raises."""
+    outside, bodies, tail = _split(text)
+    results = [_block(body) for body in bodies]
+    calls = [r for r in results if isinstance(r, ParsedCall)]
+    errors = [r for r in results if isinstance(r, ToolCallParseError)]
+    if tail is not None:
+        errors.append(ToolCallParseError(tail, f"unclosed {OPEN} (output cut off, or a string not closed?); {HINT}"))
+    return ParsedTurn(content_of(outside), calls, errors)
+
+
+def render_call(call: ParsedCall) -> str:
+    """One call exactly as the bundled template renders it."""
+    name = json.dumps(call.name, ensure_ascii=False)
+    return f'{OPEN}\n{{"name": {name}, "arguments": {arguments_json(call.arguments)}}}\n{CLOSE}'
+
+
+def render(calls: list[ParsedCall], content: str | None = None) -> str:
+    """The assistant text (without `<|im_end|>`) the bundled template renders for this turn."""
+    return "\n".join([content] * bool(content) + [render_call(call) for call in calls])
+
+
+def visible(text: str) -> str:
+    """Content certain so far: outside closed blocks, before any open block or partial `<tool_call>`."""
+    outside, _, tail = _split(text)
+    if tail is None:
+        outside = outside[: len(outside) - partial_suffix(outside, OPEN)]
+    return shown(outside)
+
+
+PARSER = Parser("hermes", parse, render, visible)
+stream = PARSER.stream

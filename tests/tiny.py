@@ -1,0 +1,34 @@
+"""A tiny randomly initialised Llama with the real bundled tokenizer: same architecture, seconds to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def tiny_llama(seed: int = 0, hidden: int = 64):
+    """A 2-layer Llama (SmolLM2's shape, scaled down) with deterministic random weights."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)
+    config = LlamaConfig(
+        vocab_size=49152,
+        hidden_size=hidden,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        tie_word_embeddings=True,
+        bos_token_id=1,
+        eos_token_id=2,
+        pad_token_id=2,
+    )
+    return LlamaForCausalLM(config).eval()
+
+
+def save_tiny(directory: Path, tokenizer, seed: int = 0, hidden: int = 64) -> Path:
+    """Write a tiny model plus the bundled tokenizer as a loadable model directory."""
+    tiny_llama(seed, hidden).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
