@@ -24,21 +24,22 @@ def create(options: BackendOptions) -> LocalBackend:
             f"the local backend needs torch and transformers ({exc.name} is missing): "
             "pip install 'looptune[local]' torch==2.13.0, or use --backend openai --base-url URL"
         ) from exc
+    from agent.backends.local import worker
     from agent.backends.local.backend import LocalBackend, LocalSettings
     from agent.backends.local.loader import load_model
     from agent.backends.local.source import resolve
 
     extra = options.extra
-    loaded = load_model(
-        resolve(options.model), device=extra.get("device"), load_in_4bit=extra.get("load_in_4bit", False)
-    )
+    source = resolve(options.model)
+    device, in_4bit = extra.get("device"), extra.get("load_in_4bit", False)
+    loaded = worker.run(load_model, source, device=device, load_in_4bit=in_4bit)
     settings = LocalSettings(
         constrain=extra.get("constrain", True),
         prefix_cache=extra.get("prefix_cache", True),
         draft_len=extra.get("draft_len", LocalSettings.draft_len),
         int8=extra.get("int8", False),
     )
-    backend = LocalBackend(loaded, settings)
+    backend = worker.run(LocalBackend, loaded, settings)
     if options.adapter:
         backend.load_adapter(options.adapter)
     return backend

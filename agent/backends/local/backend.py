@@ -17,8 +17,10 @@ from typing import Any
 import anyio
 
 from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.local import worker
 from agent.backends.local.adapters import Adapters
 from agent.backends.local.decode import DecodeStats, Generation
+from agent.backends.local.engine import Engine
 from agent.backends.local.loader import Loaded
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
@@ -48,10 +50,7 @@ class LocalBackend:
 
     def __init__(self, loaded: Loaded, settings: LocalSettings | None = None) -> None:
         self.loaded, self.settings = loaded, settings or LocalSettings()
-        if self.settings.int8 and loaded.device == "cpu":
-            from agent.backends.local.int8 import int8_decoding
-
-            int8_decoding(loaded.model)
+        self.engine = Engine(loaded.model, int8=self.settings.int8)
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
         self.prompts = PromptBuilder(loaded.tokenizer, loaded.model.config)
         self.cache = PrefixCache()
@@ -69,18 +68,22 @@ class LocalBackend:
     # Adapters: the weights change, so every cached prefix is stale. Call these between turns.
     def load_adapter(self, path: str, name: str | None = None) -> str:
         """Load a LoRA adapter and make it active."""
-        self.cache.clear()
-        return self.adapters.load(path, name)
+        return worker.run(self._changing_weights, self.adapters.load, path, name)
 
     def use_adapter(self, name: str | None) -> None:
         """Switch to a loaded adapter, or to the bare base model with None."""
-        self.cache.clear()
-        self.adapters.use(name)
+        worker.run(self._changing_weights, self.adapters.use, name)
 
     def unload_adapter(self, name: str | None = None) -> None:
         """Remove an adapter (the active one by default)."""
+        worker.run(self._changing_weights, self.adapters.unload, name)
+
+    def _changing_weights(self, change, *args):
         self.cache.clear()
-        self.adapters.unload(name)
+        try:
+            return change(*args)
+        finally:
+            self.engine.refresh()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         """Decode one turn in a worker thread, streaming safe text."""
@@ -88,7 +91,7 @@ class LocalBackend:
         async with self.lock:
             turn = self._turn(request)  # a generator; each step runs in a worker thread
             try:
-                while (event := await anyio.to_thread.run_sync(next, turn, None)) is not None:
+                while (event := await worker.arun(next, turn, None)) is not None:
                     if isinstance(event, Completion):
                         completion = event
                         break
@@ -118,9 +121,9 @@ class LocalBackend:
 
     def _start(self, request: ChatRequest, prompt) -> tuple[Generation, int]:
         hit = self.cache.lookup(tuple(prompt.ids)) if self.settings.prefix_cache else None
-        cache = hit.cache if hit and hit.cache is not None else self._new_cache()
+        cache = hit.cache if hit and hit.cache is not None else self.engine.new_cache()
         generation = Generation(
-            self.model,
+            self.engine.forward,
             [],
             cache,
             Sampler(SamplingParams(request.temperature, request.top_p, request.seed)),
@@ -131,11 +134,6 @@ class LocalBackend:
         pin = self.cache.pin if self.settings.prefix_cache and not self.cache.has_pinned(prompt.pinnable) else None
         first = generation.prefill(prompt.ids, hit.length if hit else 0, len(prompt.pinnable), pin)
         return generation, first
-
-    def _new_cache(self):
-        from agent.backends.local.kv import growing_cache
-
-        return growing_cache()
 
     def _keep(self, generation: Generation) -> None:
         if not self.settings.prefix_cache:

@@ -9,7 +9,8 @@ module knows nothing of chat templates, tool formats or MCP.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,30 +28,51 @@ class Constraint(Protocol):
     def accept(self, token_id: int) -> None: ...
 
 
+Forward = Callable[[list[int], Any, int], torch.Tensor]  # (ids, cache, keep) -> logits [rows, vocab]
+
+
+def hf_forward(model: Any) -> Forward:
+    """A transformers model's forward pass as a `Forward` (for models the lean runner does not cover)."""
+
+    def forward(ids: list[int], cache: Any, keep: int) -> torch.Tensor:
+        with torch.no_grad():  # grad mode is per thread, and each step may run in a different worker thread
+            tensor = torch.tensor([ids], device=model.device)
+            out = model(tensor, past_key_values=cache, use_cache=True, logits_to_keep=keep)
+        return out.logits[0]
+
+    return forward
+
+
 @dataclass
 class DecodeStats:
     forwards: int = 0
     drafted: int = 0
     accepted: int = 0
     prefill_tokens: int = 0
+    prefill_s: float = 0.0
+    decode_s: float = 0.0  # forward passes after the prefill (the caller's own time excluded)
 
 
 @dataclass
 class Generation:
     """One assistant turn being decoded on top of a (possibly reused) cache."""
 
-    model: Any
+    forward: Forward
     tokens: list[int]  # prompt, then generated; the cache covers all but the last
     cache: Any
     sampler: Sampler
     stop_ids: frozenset[int]
     constraint: Constraint | None = None
-    draft_len: int = 0  # 0: one token per forward (the plain path)
+    draft_len: int = 0  # most draft tokens per forward; 0: one token per forward (the plain path)
     stats: DecodeStats = field(default_factory=DecodeStats)
     stopped: bool = False
+    # Verifying 1-2 extra tokens costs about nothing; longer drafts only pay when they are accepted,
+    # so the length grows while drafts are accepted and shrinks when they are not.
+    window: int = 2
 
     def prefill(self, prompt: list[int], cached: int, pin_at: int = 0, pin: Any = None) -> int:
         """Run the uncached part of the prompt; return the first new token."""
+        started = time.perf_counter()
         self.tokens = list(prompt)
         self.stats.prefill_tokens = len(prompt) - cached
         if pin is not None and cached < pin_at < len(prompt):
@@ -58,7 +80,9 @@ class Generation:
             pin(tuple(prompt[:pin_at]), self.cache)
             cached = pin_at
         logits = self._forward(prompt[cached:], keep=1)
-        return self._choose(logits[-1])
+        first = self._choose(logits[-1])
+        self.stats.prefill_s = time.perf_counter() - started
+        return first
 
     def steps(self, first: int, limit: int) -> Iterator[list[int]]:
         """Yield accepted tokens (stop tokens excluded) until a stop token or `limit` tokens."""
@@ -70,7 +94,9 @@ class Generation:
                 yield kept
             if self.stopped or produced >= limit:
                 return
+            started = time.perf_counter()
             pending = self._advance()
+            self.stats.decode_s += time.perf_counter() - started
 
     def _take(self, pending: list[int], room: int) -> list[int]:
         kept = []
@@ -83,7 +109,8 @@ class Generation:
         return kept
 
     def _advance(self) -> list[int]:
-        draft = propose(self.tokens, self.draft_len) if self.draft_len and self.sampler.params.greedy else []
+        size = min(self.window, self.draft_len)
+        draft = propose(self.tokens, size) if size and self.sampler.params.greedy else []
         logits = self._forward([self.tokens[-1], *draft])
         chosen = []
         for i, row in enumerate(logits):
@@ -93,10 +120,17 @@ class Generation:
                 break
         self.stats.drafted += len(draft)
         self.stats.accepted += len(chosen) - 1
+        self._adapt(len(draft), len(chosen) - 1)
         unused = len(draft) + 1 - len(chosen)
         if unused:
             self.cache.crop(-unused)
         return chosen
+
+    def _adapt(self, drafted: int, accepted: int) -> None:
+        if drafted and accepted == drafted:
+            self.window = min(2 * self.window, max(self.draft_len, 1))
+        elif drafted and accepted == 0:
+            self.window = max(2, self.window // 2)
 
     def _choose(self, logits: torch.Tensor) -> int:
         if self.constraint is not None:
@@ -109,9 +143,4 @@ class Generation:
     def _forward(self, ids: list[int], keep: int = 0) -> torch.Tensor:
         """Logits of the last `keep` positions (0: all); a prefill needs one row, not 49k x prompt length."""
         self.stats.forwards += 1
-        device = self.model.device
-        with torch.no_grad():  # grad mode is per thread, and each step may run in a different worker thread
-            out = self.model(
-                torch.tensor([ids], device=device), past_key_values=self.cache, use_cache=True, logits_to_keep=keep
-            )
-        return out.logits[0].float().cpu()
+        return self.forward(ids, self.cache, keep).float().cpu()

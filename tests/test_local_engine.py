@@ -1,0 +1,146 @@
+"""The pieces under the local backend: lean runner, KV buffers, drafts, prefix cache, tensor thread."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import anyio
+import torch
+
+from agent.backends.local import worker
+from agent.backends.local.backend import LocalBackend, LocalSettings
+from agent.backends.local.drafts import propose
+from agent.backends.local.engine import Engine
+from agent.backends.local.loader import load_model
+from agent.backends.local.prefix_cache import PrefixCache
+from agent.backends.local.runner import LlamaRunner, supported
+from agent.backends.local.sampling import Sampler, SamplingParams
+from tests.tiny import tiny_llama
+
+IDS = [1, 9690, 198, 2683, 359, 1733, 313, 30, 198, 198, 2683, 654, 946, 623, 2549, 42]
+
+
+def hf_logits(model, ids: list[int]) -> torch.Tensor:
+    with torch.no_grad():
+        return model(torch.tensor([ids])).logits[0]
+
+
+def test_the_lean_runner_computes_the_same_logits_as_transformers():
+    model = tiny_llama(seed=1)
+    runner = LlamaRunner(model)
+    assert supported(model)
+    assert torch.allclose(runner.forward(IDS, runner.new_cache()), hf_logits(model, IDS), atol=1e-5)
+
+
+def test_prefilling_in_chunks_then_decoding_matches_one_full_pass():
+    runner = LlamaRunner(tiny_llama(seed=2))
+    whole = runner.forward(IDS, runner.new_cache())
+    cache = runner.new_cache()
+    runner.forward(IDS[:5], cache)
+    middle = runner.forward(IDS[5:12], cache)
+    steps = [runner.forward([token], cache) for token in IDS[12:]]
+    assert torch.allclose(middle, whole[5:12], atol=1e-5)
+    assert torch.allclose(torch.cat(steps), whole[12:], atol=1e-5)
+    assert cache.get_seq_length() == len(IDS)
+
+
+def test_a_copied_cache_is_independent_and_cropping_forgets_the_tail():
+    runner = LlamaRunner(tiny_llama(seed=3))
+    cache = runner.new_cache()
+    runner.forward(IDS[:10], cache)
+    twin = copy.deepcopy(cache)
+    runner.forward(IDS[10:], cache)
+    cache.crop(-(len(IDS) - 10))
+    assert cache.get_seq_length() == twin.get_seq_length() == 10
+    assert torch.equal(runner.forward(IDS[10:], cache), runner.forward(IDS[10:], twin))
+
+
+def test_int8_decoding_stays_close_to_fp32_and_prefill_stays_exact():
+    model = tiny_llama(seed=4)
+    exact, fast = LlamaRunner(model), LlamaRunner(model, int8=True)
+    long = IDS * 2  # more rows than INT8_ROWS: a prefill, which keeps the fp32 weights
+    assert torch.equal(fast.forward(long, fast.new_cache()), exact.forward(long, exact.new_cache()))
+    cache_a, cache_b = exact.new_cache(), fast.new_cache()
+    exact.forward(IDS[:-1], cache_a)
+    fast.forward(IDS[:-1], cache_b)
+    a, b = exact.forward(IDS[-1:], cache_a), fast.forward(IDS[-1:], cache_b)
+    assert not torch.equal(a, b)
+    assert (a - b).abs().max() < 0.05 * a.abs().max()
+
+
+def test_models_the_runner_does_not_cover_decode_through_transformers(tmp_path, bundled_tokenizer):
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=49152, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=True, eos_token_id=2,
+    )  # fmt: skip
+    Qwen2ForCausalLM(config).save_pretrained(tmp_path)
+    bundled_tokenizer.save_pretrained(tmp_path)
+    from agent.backends.local.source import resolve
+
+    loaded = load_model(resolve(str(tmp_path)))
+    assert Engine(loaded.model).kind == "transformers"
+    cached, fresh = LocalBackend(loaded, LocalSettings()), LocalBackend(loaded, LocalSettings(prefix_cache=False))
+    from tests.test_local_backend import conversation, turn
+
+    async def both(step: int):
+        return await turn(cached, conversation(step), max_tokens=12), await turn(
+            fresh, conversation(step), max_tokens=12
+        )
+
+    for step in range(2):
+        a, b = anyio.run(both, step)
+        assert a.message == b.message
+
+
+def test_drafts_continue_the_latest_earlier_occurrence_of_the_trailing_ngram():
+    tokens = [5, 6, 7, 8, 9, 1, 2, 5, 6, 7, 3, 4, 5, 6, 7]
+    assert propose(tokens, 3) == [3, 4, 5]
+    assert propose([1, 2, 3], 4) == []
+    assert propose(tokens, 0) == []
+
+
+def test_the_prefix_cache_prefers_the_longest_match_and_never_consumes_pinned_entries():
+    cache = PrefixCache()
+    runner = LlamaRunner(tiny_llama(seed=5))
+    system = runner.new_cache()
+    runner.forward(IDS[:6], system)
+    cache.pin(tuple(IDS[:6]), system)
+    for _ in range(2):
+        hit = cache.lookup(tuple(IDS[:6] + [7, 7]))
+        assert hit.length == 6 and hit.cache.get_seq_length() == 6
+    convo = runner.new_cache()
+    runner.forward(IDS, convo)
+    cache.keep(tuple(IDS), convo)
+    hit = cache.lookup(tuple(IDS + [3]))
+    assert hit.length == len(IDS) and hit.cache is convo
+    assert cache.lookup(tuple(IDS + [3])).length == 6  # the conversation was handed over; the pin remains
+    assert cache.lookup((99, 98, 97)).cache is None
+    cache.clear()
+    assert cache.lookup(tuple(IDS)).cache is None
+
+
+def test_top_p_sampling_only_draws_from_the_nucleus():
+    logits = torch.tensor([5.0, 4.9, 0.0, -1.0, -2.0])
+    sampler = Sampler(SamplingParams(temperature=1.0, top_p=0.9, seed=0))
+    assert {sampler.pick(logits) for _ in range(200)} == {0, 1}
+    assert Sampler(SamplingParams()).pick(logits) == 0
+
+
+def test_tensor_work_runs_on_one_thread_even_when_nested():
+    seen = set()
+
+    def inner():
+        seen.add(threading.get_ident())
+        return "inner"
+
+    def outer():
+        seen.add(threading.get_ident())
+        return worker.run(inner)
+
+    assert worker.run(outer) == "inner"
+    assert anyio.run(worker.arun, outer) == "inner"
+    assert len(seen) == 1 and threading.get_ident() not in seen
