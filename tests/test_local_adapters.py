@@ -55,8 +55,12 @@ async def test_swapping_adapters_changes_outputs_and_unloading_restores_the_base
 
     backend = LocalBackend(load_model(resolve(str(tiny_model_dir))), LocalSettings())
     base_logits, base_text = logits(backend), await answer(backend)
+    full_prompt = backend.last_stats.prefill_tokens
+    await answer(backend)
+    assert backend.last_stats.prefill_tokens == 1  # the same prompt again: all but its last token cached
     backend.load_adapter(str(adapters[0]))
     a_logits, a_text = logits(backend), await answer(backend)
+    assert backend.last_stats.prefill_tokens == full_prompt  # new weights: nothing cached survives
     backend.load_adapter(str(adapters[1]))
     b_logits = logits(backend)
     assert not torch.equal(a_logits, base_logits) and not torch.equal(b_logits, a_logits)

@@ -136,13 +136,15 @@ async def test_the_same_seed_samples_the_same_turn_and_another_seed_differs(tiny
 async def test_max_tokens_and_stop_strings_end_the_turn(tiny_model_dir):
     b = backend(tiny_model_dir, constrain=False)
     messages = [UserMessage(content="Tell me something.")]
-    done = await turn(b, messages, max_tokens=5)
-    assert done.usage.completion_tokens == 5 and done.finish_reason == "length"
+    sampled = {"temperature": 1.0, "seed": 5}
+    done = await turn(b, messages, max_tokens=12, **sampled)
+    assert done.usage.completion_tokens == 12 and done.finish_reason == "length"
     text = done.message.text
-    stop = text[len(text) // 2 :][:2] if len(text) > 4 else None
-    if stop and stop.strip():
-        cut = await turn(b, messages, max_tokens=5, stop=[stop])
-        assert stop not in (cut.message.text or "")
+    assert len(text) >= 8  # the seeded sample of the fixed tiny model
+    stop = text[4:8]
+    cut = await turn(b, messages, max_tokens=12, stop=[stop], **sampled)
+    assert cut.message.text == text[: text.find(stop)].strip()
+    assert cut.usage.completion_tokens < 12
 
 
 async def test_a_conversation_longer_than_the_context_drops_its_oldest_turns_with_a_notice(tiny_model_dir):
@@ -190,3 +192,12 @@ def test_a_gguf_of_an_unsupported_architecture_names_the_file(tmp_path):
     writer.close()
     with pytest.raises(BackendError, match=r"odd\.gguf: cannot load model"):
         create_backend("local", BackendOptions(model=str(path)))
+
+
+def test_the_bundled_gguf_is_converted_once_and_later_loads_from_the_cache(bundled_tokenizer):
+    from agent.backends.local.source import bundled_gguf, converted_dir
+
+    source = resolve("bundled")  # the fixture has loaded the bundled tokenizer, converting the GGUF if needed
+    assert source.gguf_file is None and source.directory == converted_dir(bundled_gguf())
+    assert (source.directory / "model.safetensors").is_file() and (source.directory / "tokenizer.json").is_file()
+    assert not [p for p in source.directory.parent.iterdir() if p.name.startswith(".convert-")]

@@ -68,7 +68,8 @@ def load_model(source: ModelSource, *, device: str | None = None, load_in_4bit: 
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise BackendError(f"{where}: cannot load model: {_first_line(exc)}") from exc
     if source.gguf_file:
-        converted = save_converted(source, model, tokenizer)
+        with _quiet_transformers():
+            converted = save_converted(source, model, tokenizer)
         if converted is not None:
             source = ModelSource(source.name, converted)
     if not load_in_4bit:
@@ -110,9 +111,19 @@ class _quiet_transformers:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         logging.getLogger("transformers").setLevel(logging.ERROR)
+        # The GGUF converter uses tqdm directly, ignoring the switch above; our one-line notice replaces it.
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+        self.gguf_utils, self.tqdm = gguf_utils, gguf_utils.tqdm
+        gguf_utils.tqdm = _no_bar
 
     def __exit__(self, *exc: object) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity(self.level)
         hf_logging.enable_progress_bar()
+        self.gguf_utils.tqdm = self.tqdm
+
+
+def _no_bar(iterable, *args, **kwargs):
+    return iterable
