@@ -146,6 +146,14 @@ def main() -> None:
         f" ({free:.1f} constrained free text) -> {100 * (unforced / forced - 1):+.1f}% (target <= 10%)"
     )
 
+    backend.settings.draft_len, backend.settings.constrain = LocalSettings.draft_len, True
+    drafted, _ = backend_rate(backend, opening, tools, args.new, tool_choice="required")
+    stats = backend.last_stats
+    print(
+        f"forced tool calls: {drafted:.1f} tok/s with grammar-forced and lookup drafts vs {forced:.1f} one token"
+        f" per forward -> {drafted / forced:.2f}x; drafts accepted {stats.accepted}/{stats.drafted}"
+    )
+
     fast = worker.run(LocalBackend, loaded, LocalSettings(int8=True))
     rate_int8, _ = backend_rate(fast, story, tools, args.decode)
     int8_replies = [ask(fast, m, tools, args.new)[1].message for m in prompts]

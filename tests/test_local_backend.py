@@ -82,6 +82,15 @@ async def test_prompt_lookup_drafts_do_not_change_greedy_output(tiny_model_dir):
     assert drafted.last_stats.forwards <= plain.last_stats.forwards
 
 
+async def test_text_the_grammar_forces_is_verified_as_a_draft_without_changing_the_call(tiny_model_dir):
+    drafted, plain = backend(tiny_model_dir, draft_len=8), backend(tiny_model_dir, draft_len=0)
+    a = await turn(drafted, conversation(0), tool_choice="required", max_tokens=60)
+    b = await turn(plain, conversation(0), tool_choice="required", max_tokens=60)
+    assert a.message == b.message and a.message.calls
+    assert drafted.last_stats.accepted > 5
+    assert drafted.last_stats.forwards < plain.last_stats.forwards
+
+
 async def test_a_step_prefills_only_the_tokens_added_since_the_last_step(tiny_model_dir):
     b = backend(tiny_model_dir)
     prompts = [b.prompts.build(ChatRequest(messages=conversation(n), tools=TOOLS), 8).ids for n in (1, 2)]
@@ -201,3 +210,12 @@ def test_the_bundled_gguf_is_converted_once_and_later_loads_from_the_cache(bundl
     assert source.gguf_file is None and source.directory == converted_dir(bundled_gguf())
     assert (source.directory / "model.safetensors").is_file() and (source.directory / "tokenizer.json").is_file()
     assert not [p for p in source.directory.parent.iterdir() if p.name.startswith(".convert-")]
+
+
+async def test_generation_stops_at_the_end_of_the_context_window(tiny_model_dir):
+    b = backend(tiny_model_dir, constrain=False)
+    b.prompts.context = 400
+    messages = [UserMessage(content="Tell me something.")]
+    prompt = b.prompts.build(ChatRequest(messages=messages, tools=TOOLS), 1000)
+    done = await turn(b, messages, max_tokens=1000)
+    assert done.usage.completion_tokens == prompt.room and done.finish_reason == "length"

@@ -57,7 +57,6 @@ class LocalBackend:
         self.adapters = Adapters(loaded.model, loaded.source.name)
         self.lock = anyio.Lock()
         self.last_stats = DecodeStats()
-        self.notices: list[str] = []
         self._ids = itertools.count(1)
 
     def describe(self) -> str:
@@ -109,7 +108,7 @@ class LocalBackend:
         prompt = self.prompts.build(request, self.settings.max_tokens)
         generation, first = self._start(request, prompt)
         tracker = TextTracker(self.tokenizer, self.prompts.parser.stream(), request.stop)
-        limit = request.max_tokens or self.settings.max_tokens
+        limit = min(request.max_tokens or self.settings.max_tokens, prompt.room)  # never past the context window
         for ids in generation.steps(first, limit):
             if text := tracker.add(ids):
                 yield TextDelta(text)
@@ -130,10 +129,14 @@ class LocalBackend:
             self.prompts.stop_ids,
             constraint=self.prompts.constraint(request) if self.settings.constrain else None,
             draft_len=self.settings.draft_len,
+            encode=self._encode,
         )
         pin = self.cache.pin if self.settings.prefix_cache and not self.cache.has_pinned(prompt.pinnable) else None
         first = generation.prefill(prompt.ids, hit.length if hit else 0, len(prompt.pinnable), pin)
         return generation, first
+
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False)
 
     def _keep(self, generation: Generation) -> None:
         if not self.settings.prefix_cache:

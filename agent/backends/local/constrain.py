@@ -340,6 +340,12 @@ class CallConstraint:
         """The turn has ended: end-of-turn was accepted."""
         return self._ended
 
+    def forced_text(self) -> str:
+        """Text the grammar allows as the only continuation from here ("" in free text or at a choice)."""
+        if self._matcher is None or self._ended:
+            return ""
+        return self._matcher.find_jump_forward_string()
+
     def mask(self, logits: torch.Tensor) -> torch.Tensor:
         """Set disallowed tokens to -inf, in place, and return `logits` ([vocab] or [1, vocab])."""
         if self._ended:

@@ -27,6 +27,8 @@ class Constraint(Protocol):
 
     def accept(self, token_id: int) -> None: ...
 
+    def forced_text(self) -> str: ...
+
 
 Forward = Callable[[list[int], Any, int], torch.Tensor]  # (ids, cache, keep) -> logits [rows, vocab]
 
@@ -64,6 +66,7 @@ class Generation:
     stop_ids: frozenset[int]
     constraint: Constraint | None = None
     draft_len: int = 0  # most draft tokens per forward; 0: one token per forward (the plain path)
+    encode: Callable[[str], list[int]] | None = None  # turns text the grammar forces into draft tokens
     stats: DecodeStats = field(default_factory=DecodeStats)
     stopped: bool = False
     # Verifying 1-2 extra tokens costs about nothing; longer drafts only pay when they are accepted,
@@ -95,7 +98,7 @@ class Generation:
             if self.stopped or produced >= limit:
                 return
             started = time.perf_counter()
-            pending = self._advance()
+            pending = self._advance(limit - produced)
             self.stats.decode_s += time.perf_counter() - started
 
     def _take(self, pending: list[int], room: int) -> list[int]:
@@ -108,9 +111,9 @@ class Generation:
         self.tokens.extend(kept)
         return kept
 
-    def _advance(self) -> list[int]:
-        size = min(self.window, self.draft_len)
-        draft = propose(self.tokens, size) if size and self.sampler.params.greedy else []
+    def _advance(self, room: int) -> list[int]:
+        """One forward pass: the last token plus a draft no longer than the room left."""
+        draft = self._draft()[: room - 1] if self.draft_len and self.sampler.params.greedy else []
         logits = self._forward([self.tokens[-1], *draft])
         chosen = []
         for i, row in enumerate(logits):
@@ -125,6 +128,13 @@ class Generation:
         if unused:
             self.cache.crop(-unused)
         return chosen
+
+    def _draft(self) -> list[int]:
+        """What the grammar forces next (inside a call), else a prompt-lookup guess."""
+        forced = self.constraint.forced_text() if self.constraint is not None and self.encode else ""
+        if forced:
+            return self.encode(forced)[: 2 * self.draft_len]
+        return propose(self.tokens, min(self.window, self.draft_len))
 
     def _adapt(self, drafted: int, accepted: int) -> None:
         if drafted and accepted == drafted:
