@@ -110,13 +110,18 @@ async def test_a_new_episode_with_the_same_tools_reuses_the_system_prompt_cache(
     assert b.last_stats.prefill_tokens <= len(prompt.ids) - len(prompt.pinnable)
 
 
-async def test_changing_the_tools_misses_the_cache_and_still_answers(tiny_model_dir):
+async def test_changing_the_tools_reuses_only_the_tokens_before_the_tool_list(tiny_model_dir):
+    from agent.backends.local.prefix_cache import common_prefix
+
     b = backend(tiny_model_dir)
+    before, after = (b.prompts.build(ChatRequest(messages=conversation(0), tools=t), 4) for t in (TOOLS, TOOLS[1:]))
     await turn(b, conversation(0), max_tokens=4)
     with anyio.fail_after(WAIT):
-        done = await complete(b, ChatRequest(messages=conversation(0), tools=TOOLS[:1], max_tokens=4))
+        done = await complete(b, ChatRequest(messages=conversation(0), tools=TOOLS[1:], max_tokens=4))
     assert done.usage.completion_tokens == 4
-    assert b.last_stats.prefill_tokens > 20
+    shared = common_prefix(tuple(before.ids), tuple(after.ids))
+    assert shared < len(after.pinnable)  # the cached system turn listed other tools: it is not reused
+    assert b.last_stats.prefill_tokens == len(after.ids) - shared
 
 
 async def test_forced_tool_call_streams_no_tool_call_text_and_returns_a_valid_call(tiny_model_dir):

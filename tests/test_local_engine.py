@@ -1,4 +1,4 @@
-"""The pieces under the local backend: lean runner, KV buffers, drafts, prefix cache, tensor thread."""
+"""The pieces under the local backend: lean runner, KV cache, drafts, prefix cache, tensor thread."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from agent.backends.local import worker
 from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.drafts import propose
 from agent.backends.local.engine import Engine
+from agent.backends.local.kv import growing_cache
 from agent.backends.local.loader import load_model
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.runner import LlamaRunner, supported
@@ -30,13 +31,13 @@ def test_the_lean_runner_computes_the_same_logits_as_transformers():
     model = tiny_llama(seed=1)
     runner = LlamaRunner(model)
     assert supported(model)
-    assert torch.allclose(runner.forward(IDS, runner.new_cache()), hf_logits(model, IDS), atol=1e-5)
+    assert torch.allclose(runner.forward(IDS, growing_cache()), hf_logits(model, IDS), atol=1e-5)
 
 
 def test_prefilling_in_chunks_then_decoding_matches_one_full_pass():
     runner = LlamaRunner(tiny_llama(seed=2))
-    whole = runner.forward(IDS, runner.new_cache())
-    cache = runner.new_cache()
+    whole = runner.forward(IDS, growing_cache())
+    cache = growing_cache()
     runner.forward(IDS[:5], cache)
     middle = runner.forward(IDS[5:12], cache)
     steps = [runner.forward([token], cache) for token in IDS[12:]]
@@ -47,7 +48,7 @@ def test_prefilling_in_chunks_then_decoding_matches_one_full_pass():
 
 def test_a_copied_cache_is_independent_and_cropping_forgets_the_tail():
     runner = LlamaRunner(tiny_llama(seed=3))
-    cache = runner.new_cache()
+    cache = growing_cache()
     runner.forward(IDS[:10], cache)
     twin = copy.deepcopy(cache)
     runner.forward(IDS[10:], cache)
@@ -60,8 +61,8 @@ def test_int8_decoding_stays_close_to_fp32_and_prefill_stays_exact():
     model = tiny_llama(seed=4)
     exact, fast = LlamaRunner(model), LlamaRunner(model, int8=True)
     long = IDS * 2  # more rows than INT8_ROWS: a prefill, which keeps the fp32 weights
-    assert torch.equal(fast.forward(long, fast.new_cache()), exact.forward(long, exact.new_cache()))
-    cache_a, cache_b = exact.new_cache(), fast.new_cache()
+    assert torch.equal(fast.forward(long, growing_cache()), exact.forward(long, growing_cache()))
+    cache_a, cache_b = growing_cache(), growing_cache()
     exact.forward(IDS[:-1], cache_a)
     fast.forward(IDS[:-1], cache_b)
     a, b = exact.forward(IDS[-1:], cache_a), fast.forward(IDS[-1:], cache_b)
@@ -106,13 +107,13 @@ def test_drafts_continue_the_latest_earlier_occurrence_of_the_trailing_ngram():
 def test_the_prefix_cache_prefers_the_longest_match_and_never_consumes_pinned_entries():
     cache = PrefixCache()
     runner = LlamaRunner(tiny_llama(seed=5))
-    system = runner.new_cache()
+    system = growing_cache()
     runner.forward(IDS[:6], system)
     cache.pin(tuple(IDS[:6]), system)
     for _ in range(2):
         hit = cache.lookup(tuple(IDS[:6] + [7, 7]))
         assert hit.length == 6 and hit.cache.get_seq_length() == 6
-    convo = runner.new_cache()
+    convo = growing_cache()
     runner.forward(IDS, convo)
     cache.keep(tuple(IDS), convo)
     hit = cache.lookup(tuple(IDS + [3]))

@@ -11,7 +11,7 @@ from datetime import date
 import anyio
 from rich.console import Console
 
-from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, available_backends, create_backend
+from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, create_backend
 from agent.cli.errors import CliError
 from agent.hub import Hub
 from agent.loop import AgentLoop, Approver, LoopConfig
@@ -22,11 +22,6 @@ DEFAULT_BACKEND = "local"
 SYSTEM_PROMPT = (
     "You are a helpful assistant that can call tools. Call a tool when it helps answer; "
     "otherwise answer directly. Today is {today}."
-)
-NO_BACKEND = (
-    "no model backend is available: the default `local` backend is not installed. Give "
-    "--backend openai --base-url http://HOST:PORT/v1 [--model M] (any OpenAI-compatible server), "
-    "or --backend scripted --script FILE"
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -90,9 +85,7 @@ def local_options(args: argparse.Namespace) -> dict:
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
-    """The backend the flags ask for, or a CliError saying which flag to give."""
-    if args.backend == DEFAULT_BACKEND and DEFAULT_BACKEND not in available_backends():
-        raise CliError(NO_BACKEND, code=2)  # a third-party install that dropped the entry point
+    """The backend the flags ask for; its one-line error becomes a CliError (exit 2)."""
     options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script, local_options(args))
     try:
         return create_backend(args.backend, options)

@@ -123,7 +123,6 @@ class LocalBackend:
         cache = hit.cache if hit and hit.cache is not None else self.engine.new_cache()
         generation = Generation(
             self.engine.forward,
-            [],
             cache,
             Sampler(SamplingParams(request.temperature, request.top_p, request.seed)),
             self.prompts.stop_ids,

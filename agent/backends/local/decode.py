@@ -60,10 +60,10 @@ class Generation:
     """One assistant turn being decoded on top of a (possibly reused) cache."""
 
     forward: Forward
-    tokens: list[int]  # prompt, then generated; the cache covers all but the last
     cache: Any
     sampler: Sampler
     stop_ids: frozenset[int]
+    tokens: list[int] = field(default_factory=list)  # prompt, then generated; the cache covers all but the last
     constraint: Constraint | None = None
     draft_len: int = 0  # most draft tokens per forward; 0: one token per forward (the plain path)
     encode: Callable[[str], list[int]] | None = None  # turns text the grammar forces into draft tokens

@@ -2,7 +2,7 @@
 
 The runner covers plain Llama models (the bundled SmolLM2 among them) and is
 the only path that offers int8 decoding; any other architecture runs through
-transformers with a growing KV cache. This module knows nothing of prompts,
+transformers. Both extend the same growing KV cache. This module knows nothing of prompts,
 sampling or adapters (callers `refresh` after the weights change).
 """
 
@@ -21,7 +21,6 @@ class Engine:
     """A forward function plus the cache type it extends."""
 
     def __init__(self, model: Any, *, int8: bool = False) -> None:
-        self.model = model
         self.runner = LlamaRunner(model, int8=int8) if supported(model) and model.device.type == "cpu" else None
         self.int8 = int8 and self.runner is not None
         self._hf = hf_forward(model)
@@ -39,7 +38,7 @@ class Engine:
         return self._hf(ids, cache, keep)
 
     def new_cache(self) -> Any:
-        return self.runner.new_cache() if self.runner is not None else growing_cache()
+        return growing_cache()
 
     def refresh(self) -> None:
         """Re-read weights after an adapter change."""

@@ -1,4 +1,4 @@
-"""A lean forward pass for Llama-architecture models: fused weights, few ops, own KV buffers.
+"""A lean forward pass for Llama-architecture models: fused weights, few ops, growing KV buffers.
 
 On a CPU a 135M model's decode step is bound by reading weights and by
 per-op dispatch: transformers' modules spend ~40 small ops per layer. This
@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from transformers.cache_utils import Cache
 
 INT8_ROWS = 16  # forwards of at most this many tokens use the int8 weights
 
@@ -78,45 +79,6 @@ class Layer:
     norm_post: torch.Tensor
 
 
-class KV:
-    """Keys and values of every layer in buffers with spare capacity ([kv_heads, capacity, head_dim])."""
-
-    def __init__(self, layers: int, heads: int, head_dim: int, dtype: torch.dtype, device: Any) -> None:
-        self.shape = (layers, heads, head_dim)
-        self.dtype, self.device = dtype, device
-        self.keys: list[torch.Tensor] = []
-        self.values: list[torch.Tensor] = []
-        self.size = 0
-
-    def get_seq_length(self) -> int:
-        return self.size
-
-    def crop(self, tokens_to_remove: int) -> None:
-        """Forget the last `-tokens_to_remove` tokens (the negative convention of transformers' caches)."""
-        self.size = max(0, self.size + min(tokens_to_remove, 0))
-
-    def reserve(self, size: int) -> None:
-        """Make room for `size` tokens, doubling the buffers when full."""
-        capacity = self.keys[0].shape[1] if self.keys else 0
-        if size <= capacity:
-            return
-        layers, heads, head_dim = self.shape
-        capacity = max(size, 2 * capacity, 256)
-        fresh = [
-            torch.empty(heads, capacity, head_dim, dtype=self.dtype, device=self.device) for _ in range(2 * layers)
-        ]
-        for old, new in zip(self.keys + self.values, fresh, strict=False):
-            new[:, : self.size] = old[:, : self.size]
-        self.keys, self.values = fresh[:layers], fresh[layers:]
-
-    def __deepcopy__(self, memo: dict) -> KV:
-        copy = KV(self.shape[0], self.shape[1], self.shape[2], self.dtype, self.device)
-        copy.keys = [k[:, : self.size].clone() for k in self.keys]
-        copy.values = [v[:, : self.size].clone() for v in self.values]
-        copy.size = self.size
-        return copy
-
-
 class LlamaRunner:
     """The forward pass of a Llama model, from its current (adapter-folded) weights."""
 
@@ -160,41 +122,29 @@ class LlamaRunner:
         device = self.model.device
         self.cos, self.sin = emb.cos().to(device), emb.sin().to(device)
 
-    def new_cache(self) -> KV:
-        return KV(len(self.model.model.layers), self.kv_heads, self.head_dim, self.embed.dtype, self.embed.device)
-
     @torch.no_grad()
-    def forward(self, ids: list[int], cache: KV, keep: int = 0) -> torch.Tensor:
+    def forward(self, ids: list[int], cache: Cache, keep: int = 0) -> torch.Tensor:
         """Logits [rows, vocab] of the last `keep` positions (0: all), appending `ids` to the cache."""
-        start, count = cache.size, len(ids)
-        cache.reserve(start + count)
+        start, count = cache.get_seq_length(), len(ids)
         x = self.embed[torch.tensor(ids, device=self.embed.device)]
         cos, sin = self.cos[start : start + count], self.sin[start : start + count]
         mask = _causal_mask(start, count, x.device)
+        # SDPA's own causal mask is only right when the queries start at position 0.
+        causal = mask is None and count > 1
         for index, layer in enumerate(self.layers):
-            x = x + self._attention(layer, _rms(x, layer.norm_in, self.eps), cache, index, cos, sin, mask)
+            x = x + self._attention(layer, _rms(x, layer.norm_in, self.eps), cache, index, (cos, sin), mask, causal)
             x = x + self._mlp(layer, _rms(x, layer.norm_post, self.eps))
-        cache.size = start + count
         rows = x[-keep:] if keep else x
         return self.head(_rms(rows, self.norm, self.eps))
 
-    def _attention(self, layer: Layer, x, cache: KV, index: int, cos, sin, mask) -> torch.Tensor:
+    def _attention(self, layer: Layer, x, cache: Cache, index: int, rope, mask, causal: bool) -> torch.Tensor:
         count, d = x.shape[0], self.head_dim
         q, k, v = layer.qkv(x).split([self.heads * d, self.kv_heads * d, self.kv_heads * d], dim=-1)
-        q = _rotate(q.view(count, self.heads, d).transpose(0, 1), cos, sin)
-        k = _rotate(k.view(count, self.kv_heads, d).transpose(0, 1), cos, sin)
-        end = cache.size + count
-        cache.keys[index][:, cache.size : end] = k
-        cache.values[index][:, cache.size : end] = v.view(count, self.kv_heads, d).transpose(0, 1)
-        keys, values = cache.keys[index][None, :, :end], cache.values[index][None, :, :end]
-        out = F.scaled_dot_product_attention(
-            q[None],
-            keys,
-            values,
-            attn_mask=mask,
-            is_causal=mask is None and count > 1 and cache.size == 0,
-            enable_gqa=True,
-        )
+        q = _rotate(q.view(count, self.heads, d).transpose(0, 1), *rope)
+        k = _rotate(k.view(count, self.kv_heads, d).transpose(0, 1), *rope)
+        v = v.view(count, self.kv_heads, d).transpose(0, 1)
+        keys, values = cache.update(k[None], v[None], index)
+        out = F.scaled_dot_product_attention(q[None], keys, values, attn_mask=mask, is_causal=causal, enable_gqa=True)
         return layer.o(out[0].transpose(0, 1).reshape(count, self.heads * d))
 
     def _mlp(self, layer: Layer, x: torch.Tensor) -> torch.Tensor:
