@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 SEPARATOR = "__"
 MAX_LEN = 64
@@ -33,12 +34,9 @@ def exposed_name(server: str, tool: str) -> str:
     return f"{name[: MAX_LEN - 9]}_{digest}"
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """Split `server__tool` at the first separator (for display and CLI input)."""
-    server, sep, tool = name.partition(SEPARATOR)
-    if not sep or not server or not tool:
-        raise ValueError(f"tool name {name!r} is not of the form SERVER{SEPARATOR}TOOL")
-    return server, tool
+def owner(name: str, servers: Iterable[str]) -> str | None:
+    """The server whose tools are exposed under this name's prefix (the longest such server name)."""
+    return max((s for s in servers if name.startswith(sanitize(s) + SEPARATOR)), key=len, default=None)
 
 
 class NameTable:
@@ -58,7 +56,3 @@ class NameTable:
             )
         self._by_name[name] = (server, tool)
         return name
-
-    def resolve(self, name: str) -> tuple[str, str] | None:
-        """The (server, tool) behind an exposed name, or None."""
-        return self._by_name.get(name)

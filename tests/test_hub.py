@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 
 import anyio
 import pytest
@@ -165,12 +166,29 @@ async def test_a_server_killed_during_a_call_fails_that_call_and_restarts_on_the
 
 
 async def test_a_server_that_died_while_idle_is_restarted_before_the_next_call():
+    from agent.hub.connection import _transport_closed
+
     with anyio.fail_after(30):
         async with Hub({"toy": toy_config()}) as hub:
-            crashed = await hub.call("toy__crash", "{}")
+            first_pid = int((await hub.call("toy__pid", "{}")).text)
+            os.kill(first_pid, signal.SIGKILL)
+            client = hub._conns["toy"]._client
+            while not _transport_closed(client):
+                await anyio.sleep(0)  # a checkpoint, not a delay: the transport reads the EOF
             echo = await hub.call("toy__echo", {"text": "back"})
-    assert crashed.is_error
-    assert echo.text == "back"
+            second_pid = int((await hub.call("toy__pid", "{}")).text)
+            status = hub.status()[0]
+    assert echo.text == "back" and not echo.is_error  # the dead server was noticed before the call
+    assert second_pid != first_pid and status.restarts == 1
+
+
+async def test_a_result_the_client_rejects_is_a_tool_error_and_the_server_keeps_serving():
+    liar = ServerConfig(command=sys.executable, args=[str(Path(__file__).parent / "servers" / "liar.py")])
+    with anyio.fail_after(30):
+        async with Hub({"liar": liar}) as hub:
+            outcomes = [await hub.call("liar__count", "{}") for _ in range(2)]
+    assert all(o.is_error and "sent a result the client rejected" in o.text for o in outcomes)
+    assert "'many' is not of type 'integer'" in outcomes[0].text
 
 
 async def test_two_servers_exposing_the_same_sanitized_name_are_reported_naming_both():
@@ -199,6 +217,18 @@ async def test_env_variables_are_expanded_at_connect_time(monkeypatch):
             other = await hub.call("toy__getenv", {"name": "OTHER"})
     assert (secret.text, other.text) == ("s3cret", "fallback")
     assert config.env["SECRET"] == "${LOOPTUNE_TEST_SECRET}"
+
+
+async def test_an_unset_variable_fails_that_server_with_one_line_naming_it_once():
+    notices: list[str] = []
+    config = toy_config(env={"SECRET": "${LOOPTUNE_SURELY_UNSET}"})
+    with anyio.fail_after(30):
+        async with Hub({"web": config}, on_notice=lambda s, m: notices.append(m)) as hub:
+            assert hub.status()[0].state == "failed"
+    assert notices == [
+        "server 'web' field env.SECRET: environment variable LOOPTUNE_SURELY_UNSET is not set"
+        " (write ${LOOPTUNE_SURELY_UNSET:-default} for a default)"
+    ]
 
 
 async def test_a_tools_list_changed_notification_refreshes_the_catalog():

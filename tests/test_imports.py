@@ -7,7 +7,7 @@ import sys
 
 CHECK = """
 import sys
-import agent, agent.cli.main, agent.hub, agent.loop, agent.backends.scripted
+import agent, agent.cli.main, agent.hub, agent.loop, agent.backends.scripted, agent.toolcalls
 heavy = sorted(m for m in ("torch", "transformers", "peft", "trl", "eval", "training") if m in sys.modules)
 print(",".join(heavy))
 """

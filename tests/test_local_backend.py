@@ -224,3 +224,19 @@ async def test_generation_stops_at_the_end_of_the_context_window(tiny_model_dir)
     prompt = b.prompts.build(ChatRequest(messages=messages, tools=TOOLS), 1000)
     done = await turn(b, messages, max_tokens=1000)
     assert done.usage.completion_tokens == prompt.room and done.finish_reason == "length"
+
+
+def test_the_grammar_applies_only_to_the_bundled_template_s_call_format(bundled_tokenizer):
+    import copy
+
+    from agent.backends.local.prompt import PromptBuilder
+
+    class Config:
+        max_position_embeddings, vocab_size, eos_token_id = 2048, 49152, 2
+
+    request = ChatRequest(messages=[UserMessage(content="hi")], tools=TOOLS)
+    assert PromptBuilder(bundled_tokenizer, Config()).constraint(request) is not None
+    own = copy.deepcopy(bundled_tokenizer)  # a Qwen-style template: its own tool rendering and JSON spacing
+    own.chat_template = "{% for t in tools %}{{ t | tojson }}{% endfor %}<tool_call>{{ messages[0].content }}"
+    builder = PromptBuilder(own, Config())
+    assert builder.parser_name == "hermes" and builder.constraint(request) is None

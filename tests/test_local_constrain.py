@@ -20,7 +20,8 @@ from agent.backends.local.constrain import (  # noqa: E402
     apply_bitmask,
 )
 from agent.messages import FunctionSpec, ToolSpec  # noqa: E402
-from agent.toolcalls import arguments_json  # noqa: E402
+from agent.toolcalls import ParsedCall, arguments_json  # noqa: E402
+from agent.toolcalls.parsers import hermes  # noqa: E402
 
 VOCAB = 49152
 SCHEMAS = {
@@ -87,6 +88,15 @@ def feed(constraint: CallConstraint, ids: list[int]) -> None:
         constraint.accept(token_id)
 
 
+def ended(constraint: CallConstraint, eos: int) -> bool:
+    """The turn is over: only end-of-turn is allowed and accepting it again is an error."""
+    if allowed_ids(constraint) != [eos]:
+        return False
+    with pytest.raises(ConstraintError, match="already ended"):
+        constraint.accept(eos)
+    return True
+
+
 def allowed_ids(constraint: CallConstraint) -> list[int]:
     logits = constraint.mask(torch.zeros(constraint.grammar.vocab.size))
     return torch.isfinite(logits).nonzero().flatten().tolist()
@@ -104,7 +114,19 @@ def only_prefixes(tokens: set[str], *continuations: str) -> bool:
 
 def call_text(name: str, arguments: dict) -> str:
     """A call exactly as the template renders it: wrapper with spaces, minified arguments."""
-    return f'<tool_call>\n{{"name": {json.dumps(name)}, "arguments": {arguments_json(arguments)}}}\n</tool_call>'
+    return hermes.render_call(ParsedCall(name, arguments))
+
+
+def test_call_text_is_what_the_template_renders(bundled_tokenizer):
+    from agent.messages import parse_messages
+    from agent.toolcalls import hermes_template, render_text
+
+    arguments = {"title": "milk", "tags": ["a", "b"], "note": 'é "q"'}
+    call = {"id": "c0", "type": "function", "function": {"name": "tasks__add", "arguments": json.dumps(arguments)}}
+    turn = parse_messages([{"role": "assistant", "content": None, "tool_calls": [call]}])
+    text = render_text(bundled_tokenizer, turn, None, chat_template=hermes_template(), add_generation_prompt=False)
+    assert text.endswith(f"<|im_start|>assistant\n{call_text('tasks__add', arguments)}<|im_end|>\n")
+    assert arguments_json(arguments) in call_text("tasks__add", arguments)
 
 
 def test_free_text_before_a_call_is_not_constrained(grammar, bundled_tokenizer):
@@ -113,15 +135,15 @@ def test_free_text_before_a_call_is_not_constrained(grammar, bundled_tokenizer):
         logits = torch.randn(VOCAB)
         assert torch.equal(constraint.mask(logits.clone()), logits)
         constraint.accept(token_id)
-    assert not constraint.in_call and not constraint.constrained and not constraint.finished
+    logits = torch.randn(VOCAB)
+    assert torch.equal(constraint.mask(logits.clone()), logits) and constraint.forced_text() == ""
     constraint.accept(bundled_tokenizer.eos_token_id)
-    assert constraint.finished
+    assert ended(constraint, bundled_tokenizer.eos_token_id)
 
 
 def test_an_opened_call_must_name_a_mounted_tool_and_follow_its_schema(grammar, bundled_tokenizer):
     constraint = grammar.constraint()
     feed(constraint, bundled_tokenizer.encode('Let me count. <tool_call>\n{"name": "sql__'))
-    assert constraint.in_call and constraint.constrained
     assert only_prefixes(allowed(constraint), 'count", "arguments": {', 'list_tables", "arguments": {')
     feed(constraint, bundled_tokenizer.encode('count", "arguments": {"table":'))
     assert only_prefixes(allowed(constraint), '"items"', '"users"')
@@ -144,21 +166,18 @@ def test_arguments_are_minified_json_as_the_template_renders_them(grammar, bundl
 def test_after_a_call_only_another_call_or_the_end_of_turn_may_follow(grammar, bundled_tokenizer):
     constraint = grammar.constraint()
     feed(constraint, bundled_tokenizer.encode("Counting. " + call_text("sql__count", {"table": "items"})))
-    assert not constraint.in_call and constraint.constrained
     assert allowed(constraint) == {"\n", bundled_tokenizer.eos_token}
     feed(constraint, bundled_tokenizer.encode("\n"))
     assert allowed(constraint) == {"<"}
     feed(constraint, bundled_tokenizer.encode(call_text("sql__list_tables", {})))
     constraint.accept(bundled_tokenizer.eos_token_id)
-    assert constraint.finished
-    with pytest.raises(ConstraintError):
-        constraint.accept(bundled_tokenizer.eos_token_id)
+    assert ended(constraint, bundled_tokenizer.eos_token_id)
 
 
 def test_required_turns_must_open_with_a_call(grammar, bundled_tokenizer):
     constraint = grammar.constraint(required=True)
-    assert constraint.constrained and not constraint.in_call
     assert allowed(constraint) == {"<"}
+    assert constraint.forced_text() == '<tool_call>\n{"name": "'
     with pytest.raises(ConstraintError):
         constraint.accept(bundled_tokenizer.eos_token_id)
 
@@ -170,7 +189,7 @@ def test_a_partial_opener_bans_only_tokens_that_complete_it_with_garbage(grammar
     assert {"></", '>"', ">{"} & banned == {"></", '>"'} and ">" not in banned
     assert len(banned) < 30
     constraint.accept(bundled_tokenizer.convert_tokens_to_ids(">"))
-    assert constraint.in_call and allowed(constraint) == {"\n"}
+    assert allowed(constraint) == {"\n"}
 
 
 def test_a_token_straddling_the_opener_starts_the_call_mid_token(bundled_tokenizer):
@@ -183,10 +202,10 @@ def test_a_token_straddling_the_opener_starts_the_call_mid_token(bundled_tokeniz
     logits = constraint.mask(torch.zeros(len(tokenizer)))
     assert torch.isinf(logits[brace]) and torch.isfinite(logits[newline])
     constraint.accept(newline)
-    assert constraint.in_call and allowed(constraint) == {"{", '{"'}
+    assert allowed(constraint) == {"{", '{"'}
     merged = grammar.constraint()
     merged.accept(whole)
-    assert merged.in_call and only_prefixes(allowed(merged), 'name": "') and "name" in allowed(merged)
+    assert only_prefixes(allowed(merged), 'name": "') and "name" in allowed(merged)
 
 
 def test_a_tag_inside_an_argument_string_does_not_close_the_call(bundled_tokenizer):
@@ -194,9 +213,11 @@ def test_a_tag_inside_an_argument_string_does_not_close_the_call(bundled_tokeniz
     constraint = ToolGrammar.for_tools(bundled_tokenizer, [notes], vocab_size=VOCAB).constraint(required=True)
     feed(constraint, bundled_tokenizer.encode('<tool_call>\n{"name": "notes__add", "arguments": {"text":"a \\"</'))
     feed(constraint, bundled_tokenizer.encode('tool_call>\\""'))
-    assert constraint.in_call
+    inside = allowed(constraint)
+    assert inside and only_prefixes(inside, "}}\n</tool_call>")  # the object still has to close
+    assert "\n" not in inside and bundled_tokenizer.eos_token not in inside
     feed(constraint, bundled_tokenizer.encode("}}\n</tool_call>"))
-    assert not constraint.in_call
+    assert allowed(constraint) == {"\n", bundled_tokenizer.eos_token}
 
 
 def test_length_bounded_strings_admit_no_raw_control_characters(grammar, bundled_tokenizer):
@@ -212,7 +233,10 @@ def test_grammars_are_compiled_once_per_tool_set(bundled_tokenizer, grammar):
     described[0].function.description = "a new description changes no grammar"
     assert ToolGrammar.for_tools(bundled_tokenizer, described, vocab_size=VOCAB) is grammar
     fewer = ToolGrammar.for_tools(bundled_tokenizer, TOOLS[:2], vocab_size=VOCAB)
-    assert fewer is not grammar and fewer.names == ["calc__evaluate", "tasks__add"]
+    assert fewer is not grammar
+    constraint = fewer.constraint(required=True)
+    feed(constraint, bundled_tokenizer.encode('<tool_call>\n{"name": "'))
+    assert only_prefixes(allowed(constraint), 'calc__evaluate"', 'tasks__add"')
 
 
 def test_an_uncompilable_schema_falls_back_to_any_object_and_is_logged_once(bundled_tokenizer, caplog):
@@ -234,13 +258,51 @@ def test_an_uncompilable_schema_falls_back_to_any_object_and_is_logged_once(bund
         feed(constraint, bundled_tokenizer.encode("\n" + call_text("calc__evaluate", {"other": 1})))
 
 
-def test_without_tools_no_call_can_open(bundled_tokenizer):
-    grammar = ToolGrammar.for_tools(bundled_tokenizer, [], vocab_size=VOCAB)
-    with pytest.raises(ValueError):
-        grammar.constraint(required=True)
-    constraint = grammar.constraint()
-    feed(constraint, bundled_tokenizer.encode("a <tool_call"))
-    assert not any(token.startswith(">") for token in allowed(constraint))
+def test_if_the_tools_do_not_compile_together_every_tool_falls_back_to_any_object(grammar, caplog):
+    class Flaky:
+        """The real compiler, except that the first two grammars of whole calls fail."""
+
+        def __init__(self, compiler) -> None:
+            self.compiler, self.failures = compiler, 2
+
+        def compile_grammar(self, compiled):
+            if "tool_call" in str(compiled) and self.failures:
+                self.failures -= 1
+                raise RuntimeError("out of luck\nsecond line")
+            return self.compiler.compile_grammar(compiled)
+
+    vocab = copy.copy(grammar.vocab)
+    vocab.compiler = Flaky(grammar.vocab.compiler)
+    tools = [spec("flaky__a", SCHEMAS["calc__evaluate"]), spec("flaky__b", {"type": "object"})]
+    with caplog.at_level(logging.WARNING, logger="agent.backends.local.constrain"):
+        flaky = ToolGrammar(vocab, tools)
+    assert vocab.compiler.failures == 0
+    assert set(flaky.fallbacks) == {"flaky__a", "flaky__b"}
+    assert all("out of luck" in reason and "\n" not in reason for reason in flaky.fallbacks.values())
+    assert sorted(r.getMessage().split(":")[0] for r in caplog.records) == ["tool flaky__a", "tool flaky__b"]
+    matcher = flaky.matcher()
+    assert matcher.accept_string(call_text("flaky__a", {"any": [1, {"thing": None}]}).encode())
+
+
+def test_a_tool_set_is_never_empty(bundled_tokenizer):
+    with pytest.raises(ValueError, match="no tools"):
+        ToolGrammar.for_tools(bundled_tokenizer, [], vocab_size=VOCAB)
+
+
+def test_a_tokenizer_without_eos_is_a_one_line_value_error_found_once():
+    class NoEos:
+        reads = 0
+
+        @property
+        def eos_token_id(self):
+            self.reads += 1
+
+    tokenizer = NoEos()
+    for _ in range(2):
+        with pytest.raises(ValueError, match="no eos token") as raised:
+            ToolGrammar.for_tools(tokenizer, TOOLS, vocab_size=VOCAB)
+        assert "\n" not in str(raised.value)
+    assert tokenizer.reads == 1
 
 
 def test_the_trigger_finds_the_opener_across_any_split():
@@ -298,9 +360,10 @@ def sample(model, grammar: ToolGrammar, tokenizer, *, n: int, max_tokens: int) -
     constraints = [grammar.constraint(required=True) for _ in range(n)]
     prompt = tokenizer.encode("<|im_start|>assistant\n")
     tokens, outputs, past = torch.tensor([prompt] * n), [[] for _ in range(n)], None
+    finished = [False] * n  # the grammar's only stop token is eos: accepting it ends the turn
     with torch.no_grad():
         for _ in range(max_tokens):
-            active = [row for row, constraint in enumerate(constraints) if not constraint.finished]
+            active = [row for row in range(n) if not finished[row]]
             if not active:
                 break
             out = model(input_ids=tokens, past_key_values=past, use_cache=True)
@@ -310,11 +373,12 @@ def sample(model, grammar: ToolGrammar, tokenizer, *, n: int, max_tokens: int) -
             picked = sample_rows(logits, generator).flatten().tolist()
             for row, token_id in zip(active, picked, strict=True):
                 constraints[row].accept(token_id)
+                finished[row] = token_id == tokenizer.eos_token_id
                 outputs[row].append(token_id)
                 tokens[row, -1] = token_id
             tokens = tokens[:, -1:]
     texts = [tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False) for ids in outputs]
-    return texts, [c.finished for c in constraints]
+    return texts, finished
 
 
 def sample_rows(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

@@ -121,6 +121,28 @@ async def test_an_exhausted_script_ends_the_run_with_a_clear_error():
     assert result.error == "scripted backend: the script has no turn 2 (1 given)"
 
 
+class BrokenToolbox:
+    """A toolbox with a bug: its call raises instead of returning an outcome."""
+
+    def specs(self) -> list[ToolSpec]:
+        return [ToolSpec(function=FunctionSpec(name="buggy"))]
+
+    def needs_approval(self, name: str) -> bool:
+        return False
+
+    async def call(self, name: str, arguments: str, progress=None) -> ToolOutcome:
+        raise KeyError("lost state")
+
+
+async def test_a_toolbox_that_raises_gives_the_model_an_error_and_the_run_keeps_its_trace():
+    turns = [{"tool_calls": [{"name": "buggy"}]}, {"content": "sorry"}]
+    with anyio.fail_after(5):
+        result = await AgentLoop(ScriptedBackend(turns), BrokenToolbox()).run(ASK)
+    finished = [e for e in result.events if isinstance(e, ToolCallFinished)]
+    assert finished[0].outcome.is_error and finished[0].outcome.text == "Error: buggy failed: KeyError: 'lost state'"
+    assert result.final.content == "sorry" and result.trace.messages[-2].content.startswith("Error: buggy failed")
+
+
 class RendezvousToolbox:
     """A real toolbox whose two tools can only finish if they run at the same time."""
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from agent.naming import NameTable, ToolNameCollision, exposed_name, split_name
+from agent.naming import NameTable, ToolNameCollision, exposed_name, owner
 
 VALID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -33,7 +33,9 @@ def test_a_collision_names_both_servers():
         table.add("a_b", "echo")
 
 
-def test_split_name_rejects_a_name_without_separator():
-    assert split_name("time__get_current_time") == ("time", "get_current_time")
-    with pytest.raises(ValueError, match="SERVER__TOOL"):
-        split_name("justatool")
+def test_the_owner_of_a_name_is_found_through_the_sanitized_server_names():
+    servers = ["my.toy", "my.toy__x", "time"]
+    assert owner("my_toy__echo", servers) == "my.toy"
+    assert owner("my_toy__x__echo", servers) == "my.toy__x"
+    assert owner("time__get_current_time", servers) == "time"
+    assert owner("justatool", servers) is None

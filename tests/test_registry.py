@@ -65,6 +65,13 @@ def test_an_entry_without_command_or_url_names_the_server(tmp_path):
         Registry(path).servers()
 
 
+def test_a_type_that_contradicts_the_transport_field_is_refused(tmp_path):
+    path = write(tmp_path / "mcp.json", {"mcpServers": {"odd": {"type": "inproc", "command": "python"}}})
+    with pytest.raises(RegistryError, match="server 'odd'.*type 'inproc' needs 'factory', not 'command'"):
+        Registry(path).servers()
+    assert ServerConfig(type="sse", url="http://h/sse").transport == "sse"
+
+
 def test_a_wrongly_typed_field_names_the_field(tmp_path):
     path = write(tmp_path / "mcp.json", {"mcpServers": {"t": {"command": "x", "timeout": "soon"}}})
     with pytest.raises(RegistryError, match="server 't': timeout"):

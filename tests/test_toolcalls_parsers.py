@@ -11,25 +11,13 @@ from hypothesis import strategies as st
 
 from agent.toolcalls import PARSERS, ParsedCall, ParsedTurn, ToolCallParseError, get_parser
 from agent.toolcalls.parsers import hermes, llama3_json, pythonic
+from tests.toolcall_strategies import CALLS, HERMES_CONTENT, content
 
 FAST = settings(deadline=None, max_examples=120)
-NAMES = st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
-SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text()
-VALUES = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=8
-)
-CALLS = st.lists(st.builds(ParsedCall, NAMES, st.dictionaries(st.text(), VALUES, max_size=4)), max_size=3)
-
-
-def _content(format_ok) -> st.SearchStrategy[str | None]:
-    """Stripped, non-empty text the format can carry as content, or None."""
-    return st.none() | st.text(min_size=1).map(str.strip).filter(lambda s: bool(s) and format_ok(s))
-
-
 CONTENT = {
-    "hermes": _content(lambda s: hermes.OPEN not in s),
-    "llama3_json": _content(lambda s: not s.startswith("{") and llama3_json.TAG not in s),
-    "pythonic": _content(lambda s: pythonic.START.search(s) is None),
+    "hermes": HERMES_CONTENT,
+    "llama3_json": content(lambda s: not s.startswith("{") and llama3_json.TAG not in s),
+    "pythonic": content(lambda s: pythonic.START.search(s) is None),
 }
 # Arbitrary text, biased towards the fragments every format is made of.
 FRAGMENTS = [hermes.OPEN, hermes.CLOSE, llama3_json.TAG, "<tool_", "{", "}", '"name"', '"arguments"', '"parameters"']
@@ -91,6 +79,8 @@ def test_a_turn_with_several_calls_and_content_round_trips(name: str):
 def test_hermes_renders_exactly_the_bundled_templates_call_block():
     text = hermes.render([ParsedCall("f", {"a": 1, "b": "x"})], "Hi")
     assert text == 'Hi\n<tool_call>\n{"name": "f", "arguments": {"a":1,"b":"x"}}\n</tool_call>'
+    assert text == "Hi\n" + hermes.call_prefix("f") + '{"a":1,"b":"x"}' + hermes.CALL_SUFFIX
+    assert hermes.render_call(ParsedCall("é", {})) == '<tool_call>\n{"name": "é", "arguments": {}}\n</tool_call>'
 
 
 def test_llama3_json_renders_calls_joined_by_semicolons_and_accepts_the_python_tag():
@@ -153,6 +143,17 @@ def test_malformed_calls_become_typed_errors_with_an_actionable_reason(name: str
     assert error.raw and error.raw in text
 
 
+@pytest.mark.parametrize("text", [text for name, text, _ in MALFORMED if name == "hermes"])
+def test_a_malformed_hermes_calls_raw_is_its_body_without_the_tags(text: str):
+    raw = hermes.parse(text).errors[0].raw
+    assert hermes.OPEN not in raw and hermes.CLOSE not in raw
+    assert raw == raw.strip() and raw in text
+
+
+def test_the_raw_of_an_unclosed_hermes_call_is_the_text_after_the_opening_tag():
+    assert hermes.parse('Sure <tool_call>\n{"name": "f", "argu').errors[0].raw == '{"name": "f", "argu'
+
+
 def test_an_error_names_the_tool_when_the_name_was_readable():
     assert hermes.parse('<tool_call>{"name": "f", "arguments": 3}</tool_call>').errors[0].name == "f"
     assert pythonic.parse("[f(1)]").errors[0].name == "f"
@@ -200,7 +201,7 @@ def test_an_unknown_parser_name_lists_the_known_ones():
 
 
 def test_hermes_stream_holds_back_a_partial_tag_until_it_is_disambiguated():
-    stream = hermes.stream()
+    stream = get_parser("hermes").stream()
     assert stream.feed("Let me look <tool_") == "Let me look"
     assert stream.feed("x> up") == " <tool_x> up"
     assert stream.feed(' <tool_call>\n{"name": "f", "arguments": {}}') == ""
@@ -209,13 +210,13 @@ def test_hermes_stream_holds_back_a_partial_tag_until_it_is_disambiguated():
 
 
 def test_llama3_json_stream_shows_nothing_of_an_output_that_starts_as_json():
-    stream = llama3_json.stream()
+    stream = get_parser("llama3_json").stream()
     assert [stream.feed(c) for c in [" ", '{"name', '": "f"}']] == ["", "", ""]
     assert stream.finish().calls == [ParsedCall("f", {})]
 
 
 def test_pythonic_stream_holds_a_line_that_may_open_a_call_list():
-    stream = pythonic.stream()
+    stream = get_parser("pythonic").stream()
     assert stream.feed("Checking.\n[get") == "Checking."
     assert stream.feed("_weather") == ""
     assert stream.feed("] is a link") == "\n[get_weather] is a link"

@@ -475,13 +475,4 @@ def create(options: Any) -> OpenAIBackend:
         extra = OpenAIOptions.model_validate(options.extra or {})
     except ValidationError as exc:
         raise BackendError(f"openai backend option {first_error(exc)}") from exc
-    return OpenAIBackend(
-        model=options.model,
-        base_url=options.base_url,
-        api_key=options.api_key,
-        stream=extra.stream,
-        connect_timeout=extra.connect_timeout,
-        read_timeout=extra.read_timeout,
-        max_attempts=extra.max_attempts,
-        backoff_base=extra.backoff_base,
-    )
+    return OpenAIBackend(options.model, options.base_url, options.api_key, **extra.model_dump())

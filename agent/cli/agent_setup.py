@@ -16,7 +16,7 @@ from agent.cli.errors import CliError
 from agent.hub import Hub
 from agent.loop import AgentLoop, Approver, LoopConfig
 from agent.messages import ToolCall
-from agent.registry import RegistryError, ServerConfig, load_registry
+from agent.registry import ServerConfig, load_registry
 
 DEFAULT_BACKEND = "local"
 SYSTEM_PROMPT = (
@@ -95,10 +95,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
 
 def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:
     """Enabled registry servers, narrowed by --servers."""
-    try:
-        enabled = load_registry(args.mcp_config).enabled()
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    enabled = load_registry(args.mcp_config).enabled()
     if not args.servers:
         return enabled
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]

@@ -45,8 +45,9 @@ async def _turn(loop: AgentLoop, history: list[Message], text: str, printer: Pla
         async for event in events:
             result.events.append(event)
             printer(event)
+    # A failed turn keeps what happened too: its tool calls changed real server state.
     trace = result.trace
-    return list(trace.messages) if trace is not None and result.final is not None else history
+    return list(trace.messages) if trace is not None else history
 
 
 async def chat(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from agent import __version__
 from agent.cli import chat, mcp_cmd, run
 from agent.cli.errors import CliError
+from agent.registry import RegistryError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"looptune: {exc}", file=sys.stderr)
         return exc.code
+    except RegistryError as exc:  # a bad registry file or entry: its message names the file and field
+        print(f"looptune: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("looptune: interrupted", file=sys.stderr)
         return 130

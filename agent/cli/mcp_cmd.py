@@ -14,8 +14,8 @@ from rich.table import Table
 from agent.cli.agent_setup import add_registry_flag, warn
 from agent.cli.errors import CliError
 from agent.hub import Hub
-from agent.naming import split_name
-from agent.registry import Registry, RegistryError, ServerConfig, load_registry
+from agent.naming import owner
+from agent.registry import Registry, ServerConfig, load_registry
 from agent.registry.importer import import_servers
 
 out = Console(highlight=False, soft_wrap=True)
@@ -40,10 +40,7 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, handler)
 
 
 def _registry(args: argparse.Namespace) -> Registry:
-    try:
-        return load_registry(args.mcp_config)
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    return load_registry(args.mcp_config)
 
 
 def _save(registry: Registry) -> None:
@@ -62,10 +59,7 @@ def _add_list(sub: argparse._SubParsersAction) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    try:
-        servers = registry.servers()
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    servers = registry.servers()
     table = Table(title=str(registry.path), title_justify="left")
     for column in ("name", "source", "transport", "target", "state"):
         table.add_column(column)
@@ -130,10 +124,7 @@ def _config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def cmd_add(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    try:
-        registry.add(args.name, _config_from_args(args), replace=args.replace)
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    registry.add(args.name, _config_from_args(args), replace=args.replace)
     _save(registry)
     out.print(f"added {args.name!r} to {registry.path}")
     return 0
@@ -145,10 +136,7 @@ def _add_remove(sub: argparse._SubParsersAction) -> None:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    try:
-        done = registry.remove(args.name)
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    done = registry.remove(args.name)
     _save(registry)
     out.print(f"{done} {args.name!r} in {registry.path}")
     return 0
@@ -164,7 +152,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     registry = _registry(args)
     try:
         report = import_servers(registry, Path(args.path).expanduser(), replace=args.replace)
-    except (RegistryError, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         raise CliError(str(exc), code=2) from exc
     if report.added or report.replaced:
         _save(registry)
@@ -182,10 +170,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _enabled(args: argparse.Namespace, names: list[str]) -> dict[str, ServerConfig]:
-    try:
-        servers = _registry(args).servers()
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    servers = _registry(args).servers()
     unknown = [n for n in names if n not in servers]
     if unknown:
         raise CliError(f"no server named {', '.join(map(repr, unknown))} in the registry", code=2)
@@ -232,10 +217,11 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 async def _call(args: argparse.Namespace) -> int:
-    try:
-        server, _ = split_name(args.tool)
-    except ValueError as exc:
-        raise CliError(str(exc), code=2) from exc
+    server = owner(args.tool, _registry(args).servers())
+    if server is None:
+        raise CliError(
+            f"no registry server exposes {args.tool!r} (names are SERVER__TOOL; see `looptune mcp tools`)", 2
+        )
     async with Hub(_enabled(args, [server]), on_notice=warn) as hub:
         outcome = await hub.call(args.tool, args.arguments)
     stream = sys.stderr if outcome.is_error else sys.stdout

@@ -81,7 +81,7 @@ class ServerConnection:
         try:
             config = expand_server(self.name, self.config)
         except RegistryError as exc:
-            self._record_failure(str(exc))
+            self._record_failure(str(exc), named=True)  # the registry's message already names the server
         ready = anyio.Event()
         self.state, self._stopped = "starting", anyio.Event()
         self._tg.start_soon(self._run, config, ready)
@@ -157,10 +157,10 @@ class ServerConnection:
         tail = stderr_tail(self._stderr)
         return f"{reason}; stderr: {tail}" if tail else reason
 
-    def _record_failure(self, reason: str) -> None:
+    def _record_failure(self, reason: str, *, named: bool = False) -> None:
         self._failures += 1
         self.state, self.error = "failed", reason
-        raise ServerError(f"server {self.name!r}: {reason}")
+        raise ServerError(reason if named else f"server {self.name!r}: {reason}")
 
     async def _stop_run(self) -> None:
         if self._scope is not None:
@@ -204,3 +204,5 @@ class ServerConnection:
                 raise ServerError(
                     f"server {self.name!r} answered with error {exc.error.code}: {exc.error.message}"
                 ) from exc
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that breaks the tool's own output schema
+                raise ServerError(f"server {self.name!r} sent a result the client rejected: {describe(exc)}") from exc

@@ -49,7 +49,7 @@ class Hub:
         result_limit: int = DEFAULT_RESULT_CHARS,
         on_notice: Notice = _log_notice,
     ) -> None:
-        self._configs = {name: cfg for name, cfg in servers.items() if not cfg.disabled}
+        self._initial = {name: cfg for name, cfg in servers.items() if not cfg.disabled}
         self.sampler, self.elicitor = sampler, elicitor
         self.result_limit = result_limit
         self._notice = on_notice
@@ -63,7 +63,7 @@ class Hub:
         self._tg = await self._stack.enter_async_context(anyio.create_task_group())
         self._stack.push_async_callback(self._stop_all)
         async with anyio.create_task_group() as starters:
-            for name, config in self._configs.items():
+            for name, config in self._initial.items():
                 starters.start_soon(self._start, name, config)
         self._rebuild()
         return self
@@ -92,14 +92,12 @@ class Hub:
         """Connect one more server while running (its tools appear at once)."""
         if name in self._conns:
             await self.remove_server(name)
-        self._configs[name] = config
         await self._start(name, config)
         self._rebuild()
 
     async def remove_server(self, name: str) -> None:
         """Disconnect a server and drop its tools."""
         conn = self._conns.pop(name, None)
-        self._configs.pop(name, None)
         if conn is not None:
             await conn.stop()
         self._rebuild()

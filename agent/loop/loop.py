@@ -222,7 +222,10 @@ class _Run:
         async def progress(value: float, total: float | None, message: str | None) -> None:
             await self.send.send(ToolProgress(step, call.id, value, total, message))
 
-        return await self.loop.toolbox.call(call.name, call.function.arguments, progress)
+        try:
+            return await self.loop.toolbox.call(call.name, call.function.arguments, progress)
+        except Exception as exc:  # noqa: BLE001 - a toolbox bug must not end the run without its trace
+            return ToolOutcome(f"Error: {call.name} failed: {type(exc).__name__}: {exc}", is_error=True)
 
     async def _approved(self, call: ToolCall) -> bool:
         if self.loop.approver is None or not self.loop.toolbox.needs_approval(call.name):

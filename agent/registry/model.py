@@ -27,6 +27,9 @@ class ToolFilter(BaseModel):
         return tool not in self.exclude
 
 
+_FIELD_OF_TYPE = {"stdio": "command", "http": "url", "streamable-http": "url", "sse": "url", "inproc": "factory"}
+
+
 class ServerConfig(BaseModel):
     """One server: stdio (`command`...) or HTTP (`url`...). Unknown keys are kept for other clients."""
 
@@ -52,9 +55,11 @@ class ServerConfig(BaseModel):
     def _one_transport(self) -> ServerConfig:
         given = [key for key in ("command", "url", "factory") if getattr(self, key) is not None]
         if not given:
-            raise ValueError("needs either 'command' (stdio) or 'url' (HTTP)")
+            raise ValueError("needs 'command' (stdio), 'url' (HTTP) or 'factory' (in-process)")
         if len(given) > 1:
             raise ValueError(f"has {' and '.join(map(repr, given))}; give one")
+        if self.type is not None and given[0] != _FIELD_OF_TYPE[self.type]:
+            raise ValueError(f"type {self.type!r} needs {_FIELD_OF_TYPE[self.type]!r}, not {given[0]!r}")
         return self
 
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.messages import Message, ToolSpec
+from agent.toolcalls.parsers import hermes
 
 TEMPLATE_PATH = Path(__file__).with_name("hermes.jinja")
 _TAG = re.compile(r"\{[{%](.*?)[}%]\}", re.DOTALL)
@@ -37,7 +38,7 @@ def supports_tools(chat_template: str | None) -> bool:
 
 
 def _parser_for(chat_template: str) -> str | None:
-    if "<tool_call>" in chat_template:
+    if hermes.OPEN in chat_template:
         return "hermes"
     if _PYTHONIC.search(chat_template):
         return "pythonic"

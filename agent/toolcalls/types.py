@@ -21,7 +21,15 @@ class ParsedCall:
 
 @dataclass(frozen=True)
 class ToolCallParseError:
-    """A tool call the model tried and got wrong: the raw text and a reason it can act on."""
+    """A tool call the model tried and got wrong: its raw body and a reason it can act on.
+
+    `raw` is the call's body in every format, without the format's wrapping: for
+    hermes the text between `<tool_call>` and `</tool_call>`, stripped (for an
+    unclosed trailing call, the text after `<tool_call>`); for llama3_json the
+    JSON text; for pythonic `name(...)` (or the rest of a call list that does not
+    parse). A backend may pass it on as the call's `arguments` string, so the
+    template that re-renders the turn wraps it exactly once.
+    """
 
     raw: str
     reason: str

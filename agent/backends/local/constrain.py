@@ -11,7 +11,9 @@ turn an xgrammar matcher rules: the name is one of the mounted tools, the
 arguments are minified JSON valid for that tool's input schema (exactly what
 the template renders, so the next step's prompt re-tokenises to the same ids),
 and after `</tool_call>` only another `\\n<tool_call>` or end-of-turn may follow. A schema xgrammar
-cannot compile falls back to "any JSON object" for that tool (logged once).
+cannot compile falls back to "any JSON object" for that tool, and if the tools'
+grammars still do not compile together every tool does (logged once per tool).
+The call text itself is spelled by agent.toolcalls.parsers.hermes.
 
 It does not know prompts, templates, sampling or the model; it does not parse
 calls out of text (agent/toolcalls does), nor validate semantics a grammar
@@ -34,29 +36,20 @@ import xgrammar as xgr
 from xgrammar import structural_tag as st
 
 from agent.messages import ToolSpec
+from agent.toolcalls.parsers import hermes
 
 log = logging.getLogger(__name__)
 
-OPEN = b"<tool_call>"
-CLOSE = b"</tool_call>"
+OPEN = hermes.OPEN.encode()
 SEPARATORS = (",", ":")
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 GRAMMARS_PER_TOKENIZER = 32
-_QUOTE, _BACKSLASH = ord('"'), ord("\\")
 _BITS = (torch.ones(32, dtype=torch.int64) << torch.arange(32)).to(torch.int32)  # bit 31 wraps to int32 min
 _BOUNDED_CHARS, _JSON_CHARS = r"[^\"\\\r\n]", r"[^\0-\x1f\"\\\r\n]"
 
 
 class ConstraintError(ValueError):
     """A token the constraint forbids was accepted (the mask was skipped), or the turn had ended."""
-
-
-def call_prefix(name: str) -> str:
-    """The fixed text of a call up to its arguments."""
-    return f'{OPEN.decode()}\n{{"name": {json.dumps(name)}, "arguments": '
-
-
-CALL_SUFFIX = "}\n" + CLOSE.decode()
 
 
 # ---------- grammars ----------
@@ -98,7 +91,11 @@ def arguments_grammar(schema: Any) -> tuple[xgr.Grammar, str | None]:
 def calls_grammar(arguments: dict[str, xgr.Grammar]) -> xgr.Grammar:
     """One or more calls separated by "\\n", each naming a tool and carrying its arguments."""
     tags = [
-        st.TagFormat(begin=call_prefix(name), content=st.GrammarFormat(grammar=grammar_text(grammar)), end=CALL_SUFFIX)
+        st.TagFormat(
+            begin=hermes.call_prefix(name),
+            content=st.GrammarFormat(grammar=grammar_text(grammar)),
+            end=hermes.CALL_SUFFIX,
+        )
         for name, grammar in arguments.items()
     ]
     calls = st.TagsWithSeparatorFormat(tags=tags, separator="\n", at_least_one=True)
@@ -108,7 +105,10 @@ def calls_grammar(arguments: dict[str, xgr.Grammar]) -> xgr.Grammar:
 def compile_calls(
     compiler: xgr.GrammarCompiler, arguments: dict[str, xgr.Grammar], fallbacks: dict[str, str]
 ) -> xgr.CompiledGrammar:
-    """Compile the calls grammar; if that fails, the tools whose arguments fail alone fall back."""
+    """Compile the calls grammar; if that fails, the tools whose arguments fail alone fall back.
+
+    If it still fails, every tool falls back to any JSON object (`fallbacks` says why).
+    """
     try:
         return compiler.compile_grammar(calls_grammar(arguments))
     except RuntimeError:
@@ -119,6 +119,13 @@ def compile_calls(
         except RuntimeError as exc:
             arguments[name] = schema_grammar(ANY_OBJECT, strict=False)
             fallbacks[name] = _first_line(exc)
+    try:
+        return compiler.compile_grammar(calls_grammar(arguments))
+    except RuntimeError as exc:
+        reason = f"the tools' grammars cannot be compiled together: {_first_line(exc)}"
+    for name in arguments:
+        arguments[name] = schema_grammar(ANY_OBJECT, strict=False)
+        fallbacks.setdefault(name, reason)
     return compiler.compile_grammar(calls_grammar(arguments))
 
 
@@ -177,52 +184,14 @@ def opener_bans(
     return bans
 
 
-class CallScanner:
-    """Whether text is inside <tool_call>...</tool_call>; tags inside JSON strings do not count."""
-
-    def __init__(self) -> None:
-        self.in_call = False
-        self._in_string = False
-        self._escaped = False
-        self._tail = b""
-
-    def feed(self, data: bytes) -> None:
-        """Scan more text."""
-        for byte in data:
-            if self._in_string:
-                self._string_byte(byte)
-            elif self.in_call and byte == _QUOTE:
-                self._in_string = True
-            else:
-                self._tag_byte(byte)
-
-    def _string_byte(self, byte: int) -> None:
-        if self._escaped:
-            self._escaped = False
-        elif byte == _BACKSLASH:
-            self._escaped = True
-        elif byte == _QUOTE:
-            self._in_string = False
-
-    def _tag_byte(self, byte: int) -> None:
-        self._tail = (self._tail + bytes((byte,)))[-len(CLOSE) :]
-        if self._tail.endswith(CLOSE):
-            self.in_call = False
-        elif self._tail.endswith(OPEN):
-            self.in_call = True
-
-
 # ---------- per tokenizer, per tool set ----------
 
 
 class _Vocab:
     """What one (tokenizer, vocab size) pair needs: xgrammar's view of it and a compiler."""
 
-    def __init__(self, tokenizer: Any, vocab_size: int) -> None:
-        eos = tokenizer.eos_token_id
-        if eos is None:
-            raise ValueError("the tokenizer has no eos token, so a turn cannot end")
-        self.eos = int(eos)
+    def __init__(self, tokenizer: Any, vocab_size: int, eos: int) -> None:
+        self.eos = eos
         self.size = vocab_size
         self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=[self.eos])
         self.decoded: list[bytes] = self.info.decoded_vocab
@@ -230,16 +199,29 @@ class _Vocab:
         self.grammars: OrderedDict[str, ToolGrammar] = OrderedDict()
 
 
-_VOCABS: weakref.WeakKeyDictionary[Any, dict[int, _Vocab]] = weakref.WeakKeyDictionary()
+class _Tokenizer:
+    """What is known of one tokenizer: its eos token (None: it has none) and its vocabularies by size."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        eos = tokenizer.eos_token_id
+        self.eos = None if eos is None else int(eos)
+        self.vocabs: dict[int, _Vocab] = {}
+
+
+_TOKENIZERS: weakref.WeakKeyDictionary[Any, _Tokenizer] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 _LOGGED: set[tuple[str, str]] = set()
 
 
 def _vocab(tokenizer: Any, vocab_size: int) -> _Vocab:
-    sizes = _VOCABS.setdefault(tokenizer, {})
-    if vocab_size not in sizes:
-        sizes[vocab_size] = _Vocab(tokenizer, vocab_size)
-    return sizes[vocab_size]
+    known = _TOKENIZERS.get(tokenizer)
+    if known is None:
+        known = _TOKENIZERS[tokenizer] = _Tokenizer(tokenizer)
+    if known.eos is None:
+        raise ValueError("the tokenizer has no eos token, so a turn with constrained tool calls cannot end")
+    if vocab_size not in known.vocabs:
+        known.vocabs[vocab_size] = _Vocab(tokenizer, vocab_size, known.eos)
+    return known.vocabs[vocab_size]
 
 
 def tool_set_key(tools: Sequence[ToolSpec]) -> str:
@@ -259,14 +241,18 @@ class ToolGrammar:
             arguments[tool.name], reason = arguments_grammar(tool.function.parameters)
             if reason is not None:
                 self.fallbacks[tool.name] = reason
-        self.names = list(arguments)
-        self.compiled = compile_calls(vocab.compiler, arguments, self.fallbacks) if arguments else None
+        self.compiled = compile_calls(vocab.compiler, arguments, self.fallbacks)
         self.bans = opener_bans(self.trigger, vocab.decoded, self._valid_rest)
         _log_fallbacks(tools, self.fallbacks)
 
     @classmethod
     def for_tools(cls, tokenizer: Any, tools: Sequence[ToolSpec], *, vocab_size: int | None = None) -> ToolGrammar:
-        """The grammar for these tools, compiled once per (tokenizer, vocab size, tool set)."""
+        """The grammar for these tools, compiled once per (tokenizer, vocab size, tool set).
+
+        An empty tool set, or a tokenizer without an eos token, is a ValueError.
+        """
+        if not tools:
+            raise ValueError("no tools to constrain tool calls to")
         size = len(tokenizer) if vocab_size is None else vocab_size
         key = tool_set_key(tools)
         with _LOCK:
@@ -280,22 +266,16 @@ class ToolGrammar:
 
     def constraint(self, *, required: bool = False) -> CallConstraint:
         """A fresh constraint for one generated turn; `required`: the turn must open with a call."""
-        if required and self.compiled is None:
-            raise ValueError("a tool call is required but no tools are mounted")
         return CallConstraint(self, required=required)
 
     def matcher(self, opened_with: bytes | None = None) -> xgr.GrammarMatcher:
         """A matcher at the start of the calls, or after `opened_with` (a ConstraintError if invalid)."""
-        if self.compiled is None:
-            raise ConstraintError("no tools are mounted, so no tool call can open")
         matcher = xgr.GrammarMatcher(self.compiled)
         if opened_with is not None and not matcher.accept_string(opened_with):
             raise ConstraintError(f"{opened_with!r} cannot start a call to a mounted tool")
         return matcher
 
     def _valid_rest(self, rest: bytes) -> bool:
-        if self.compiled is None:
-            return False
         return xgr.GrammarMatcher(self.compiled).accept_string(OPEN + rest)
 
 
@@ -320,25 +300,9 @@ class CallConstraint:
         self._state = 0  # trigger state while in free text
         self._matcher: xgr.GrammarMatcher | None = None
         self._bitmask: torch.Tensor | None = None
-        self._scanner = CallScanner()
         self._ended = False
         if required:
             self._start(None)
-
-    @property
-    def in_call(self) -> bool:
-        """Inside a tool call right now (between `<tool_call>` and `</tool_call>`)."""
-        return self._scanner.in_call
-
-    @property
-    def constrained(self) -> bool:
-        """The grammar rules the rest of the turn (a call was opened, or one is required)."""
-        return self._matcher is not None
-
-    @property
-    def finished(self) -> bool:
-        """The turn has ended: end-of-turn was accepted."""
-        return self._ended
 
     def forced_text(self) -> str:
         """Text the grammar allows as the only continuation from here ("" in free text or at a choice)."""
@@ -377,7 +341,6 @@ class CallConstraint:
 
     def _start(self, opened_with: bytes | None) -> None:
         self._matcher = self.grammar.matcher(opened_with)
-        self._scanner.feed(opened_with or b"")
 
     def _accept_constrained(self, token_id: int) -> None:
         assert self._matcher is not None
@@ -386,8 +349,6 @@ class CallConstraint:
             raise ConstraintError(f"token {token_id} ({data!r}) is not allowed here by the tool-call grammar")
         if self._matcher.is_terminated():
             self._ended = True
-        else:
-            self._scanner.feed(self.grammar.vocab.decoded[token_id])
 
 
 def apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from agent.backends.base import BackendError, ChatRequest
 from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
 from agent.toolcalls import get_parser
-from agent.toolcalls.template import choose, render
+from agent.toolcalls.template import choose, hermes_template, render
 
 MIN_ROOM = 64  # fewer free tokens than this for the answer and the prompt is cut
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>")
@@ -59,11 +59,16 @@ class PromptBuilder:
     def constraint(self, request: ChatRequest):
         """The tool-call grammar for this request, or None when it does not apply."""
         tools = self._tools(request)
-        if not tools or self.parser_name != "hermes":
+        # The grammar writes calls exactly as hermes.jinja renders them; a model's own template may space
+        # its JSON differently, and forcing ours on it would push it off the format it was trained on.
+        if not tools or self.template != hermes_template():
             return None
         from agent.backends.local.constrain import ToolGrammar
 
-        grammar = ToolGrammar.for_tools(self.tokenizer, tools, vocab_size=self.vocab_size)
+        try:
+            grammar = ToolGrammar.for_tools(self.tokenizer, tools, vocab_size=self.vocab_size)
+        except (ValueError, RuntimeError) as exc:
+            raise BackendError(f"cannot build the tool-call grammar: {str(exc).strip().splitlines()[0]}") from exc
         return grammar.constraint(required=request.tool_choice == "required")
 
     def _tools(self, request: ChatRequest) -> list[ToolSpec]:

@@ -2,7 +2,10 @@
 
 Content is the text outside the blocks. A `<tool_call>` left open at the end
 (output cut off) is an error, not content. Unlike a plain regex, a
-`</tool_call>` inside a JSON string does not end the block. This module knows nothing of the
+`</tool_call>` inside a JSON string does not end the block. A malformed call's
+`raw` is its body: the text between the tags, stripped. `OPEN`, `CLOSE`,
+`call_prefix` and `CALL_SUFFIX` are the one place in Python that spells the
+call text (hermes.jinja writes the same). This module knows nothing of the
 chat template that teaches the format, nor of tool schemas.
 """
 
@@ -14,8 +17,15 @@ import re
 from agent.toolcalls.parsers.base import Parser, content_of, decode_object, partial_suffix, shown, to_call
 from agent.toolcalls.types import ParsedCall, ParsedTurn, ToolCallParseError, arguments_json
 
-OPEN, CLOSE = "<tool_call>", "</tool_call>"
+OPEN = "<tool_call>"
+CLOSE = "</tool_call>"
+CALL_SUFFIX = "}\n" + CLOSE
 HINT = 'write <tool_call>{"name": ..., "arguments": {...}}</tool_call>'
+
+
+def call_prefix(name: str) -> str:
+    """The fixed text of a call up to its arguments, as the bundled template renders it."""
+    return f'{OPEN}\n{{"name": {json.dumps(name, ensure_ascii=False)}, "arguments": '
 
 
 # Inside a block: a whole JSON string, a lone (unterminated) quote, a bracket, or the closing tag.
@@ -45,7 +55,7 @@ def _block_end(text: str, pos: int) -> int:
 
 
 def _split(text: str) -> tuple[str, list[str], str | None]:
-    """(outside text, closed block bodies, unclosed tail or None)."""
+    """(outside text, closed block bodies, text after an unclosed trailing `<tool_call>` or None)."""
     outside: list[str] = []
     bodies: list[str] = []
     pos = 0
@@ -53,7 +63,7 @@ def _split(text: str) -> tuple[str, list[str], str | None]:
         outside.append(text[pos:start])
         end = _block_end(text, start + len(OPEN))
         if end < 0:
-            return "".join(outside), bodies, text[start:]
+            return "".join(outside), bodies, text[start + len(OPEN) :]
         bodies.append(text[start + len(OPEN) : end])
         pos = end + len(CLOSE)
     outside.append(text[pos:])
@@ -61,8 +71,7 @@ def _split(text: str) -> tuple[str, list[str], str | None]:
 
 
 def _block(body: str) -> ParsedCall | ToolCallParseError:
-    raw = f"{OPEN}{body}{CLOSE}"
-    data = body.strip()
+    raw = data = body.strip()
     try:
         obj, end = decode_object(data)
     except ValueError as exc:
@@ -79,14 +88,14 @@ def parse(text: str) -> ParsedTurn:
     calls = [r for r in results if isinstance(r, ParsedCall)]
     errors = [r for r in results if isinstance(r, ToolCallParseError)]
     if tail is not None:
-        errors.append(ToolCallParseError(tail, f"unclosed {OPEN} (output cut off, or a string not closed?); {HINT}"))
+        reason = f"unclosed {OPEN} (output cut off, or a string not closed?); {HINT}"
+        errors.append(ToolCallParseError(tail.strip(), reason))
     return ParsedTurn(content_of(outside), calls, errors)
 
 
 def render_call(call: ParsedCall) -> str:
     """One call exactly as the bundled template renders it."""
-    name = json.dumps(call.name, ensure_ascii=False)
-    return f'{OPEN}\n{{"name": {name}, "arguments": {arguments_json(call.arguments)}}}\n{CLOSE}'
+    return call_prefix(call.name) + arguments_json(call.arguments) + CALL_SUFFIX
 
 
 def render(calls: list[ParsedCall], content: str | None = None) -> str:
@@ -103,4 +112,3 @@ def visible(text: str) -> str:
 
 
 PARSER = Parser("hermes", parse, render, visible)
-stream = PARSER.stream

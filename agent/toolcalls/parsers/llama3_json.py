@@ -85,4 +85,3 @@ def visible(text: str) -> str:
 
 
 PARSER = Parser("llama3_json", parse, render, visible)
-stream = PARSER.stream

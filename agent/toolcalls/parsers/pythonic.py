@@ -219,4 +219,3 @@ def visible(text: str) -> str:
 
 
 PARSER = Parser("pythonic", parse, render, visible)
-stream = PARSER.stream
