@@ -26,15 +26,12 @@ def bundled_servers(
     (a fresh one per episode gives fresh state). With `inproc`, the entries
     build the servers inside the calling process instead of spawning them.
     """
-    entries = {}
+    # Every bundled server takes --state-dir, whether built here or run as a process.
+    state = [] if state_dir is None else ["--state-dir", str(state_dir)]
+    entries: dict[str, dict[str, Any]] = {}
     for name in BUNDLED:
         if inproc:
-            entry: dict[str, Any] = {"factory": f"mcp_servers.{name}:build", "args": []}
-            if state_dir is not None:
-                entry["args"] = ["--state-dir", str(state_dir)]
+            entries[name] = {"factory": f"mcp_servers.{name}:build", "args": list(state)}
         else:
-            entry = {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}"]}
-            if state_dir is not None:
-                entry["env"] = {"LOOPTUNE_STATE_DIR": str(state_dir)}
-        entries[name] = entry
+            entries[name] = {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}", *state]}
     return entries

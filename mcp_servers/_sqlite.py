@@ -5,7 +5,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+
+class OpenError(Exception):
+    """A database file cannot be used; the message says why (the caller names the file)."""
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601, to the second: what the stores stamp rows with."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SqliteFile:

@@ -72,6 +72,7 @@ async def test_code_runs_with_the_standard_library_and_reports_every_field(hub):
     assert not outcome.is_error
     assert data["stdout"] == '{"pi": 3.14}\n' and data["stderr"] == ""
     assert data["exit_code"] == 0 and data["timed_out"] is False and 0 < data["duration_s"] < 10
+    assert data["flooded"] is False and data["timeout_s"] == 10 and data["notes"] == []
     assert outcome.text.startswith("exit code 0, timed out: no, ")
     assert '--- stdout ---\n{"pi": 3.14}' in outcome.text
 
@@ -185,6 +186,7 @@ async def test_output_flooding_is_capped_and_the_run_killed_at_once(hub, stream)
     started = time.monotonic()
     outcome = await run(hub, f"import sys\nwhile True:\n    sys.{stream}.write('x' * 1000)", timeout_s=20)
     assert outcome.structured["timed_out"] is False and outcome.structured["exit_code"] == -9
+    assert outcome.structured["flooded"] is True and outcome.structured["timeout_s"] == 20
     assert len(outcome.structured[stream]) == limits.OUTPUT_BYTES
     assert f"{stream} passed the 64 KB output limit; the run was killed" in outcome.text
     assert time.monotonic() - started < 10
@@ -220,6 +222,8 @@ async def test_a_timeout_outside_the_allowed_range_is_clamped_with_a_note(hub):
     outcome = await run(hub, "print('ok')", timeout_s=0.2)
     assert "timeout_s 0.2 is outside the allowed range; used 1" in outcome.text
     assert outcome.structured["stdout"] == "ok\n"
+    assert outcome.structured["timeout_s"] == limits.MIN_TIMEOUT_S
+    assert outcome.structured["notes"] == ["timeout_s 0.2 is outside the allowed range; used 1"]
 
 
 async def test_empty_code_is_a_tool_error(hub):

@@ -12,7 +12,8 @@ import pytest
 from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.sql import build
-from mcp_servers.sql.statements import split_statements
+from mcp_servers.sql.statements import _blank, split_statements
+from mcp_servers.sql.store import MAX_SQL_CHARS
 from tests.clirun import scripted_run, tool_texts
 
 CALL_LIMIT_S = 30
@@ -63,6 +64,39 @@ def test_scripts_split_on_semicolons_outside_strings_comments_and_trigger_bodies
 
 def test_a_script_of_only_comments_has_no_statements():
     assert split_statements("  -- nothing\n/* here */ ; ") == []
+
+
+def test_many_semicolons_inside_a_string_literal_stay_in_one_statement():
+    literal = "'" + "a;" * 40_000 + "'"
+    script = f"INSERT INTO t VALUES ({literal}); SELECT 1"
+    assert split_statements(script) == [f"INSERT INTO t VALUES ({literal});", " SELECT 1"]
+
+
+def _split_by_complete_statement(sql: str) -> list[str]:
+    """The reference: end a statement at every ; where sqlite3.complete_statement says it is complete."""
+    statements, start = [], 0
+    for end, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : end + 1]):
+            statements.append(sql[start : end + 1])
+            start = end + 1
+    statements.append(sql[start:])
+    return [statement for statement in statements if not _blank(statement)]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "CREATE TEMP TRIGGER tr BEFORE DELETE ON t BEGIN SELECT 'x;'; END; SELECT 2;",
+        "EXPLAIN CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END; SELECT 1",
+        'CREATE TABLE [a;b] (`c;d`, "e;f"); CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END /* ; */ ;',
+        "SELECT 'it''s;'; SELECT $v, _w, é; SELECT 1 -- trailing; comment",
+        "CREATE VIEW endx AS SELECT 1 AS temporary; SELECT 'unterminated; string",
+        "SELECT 1 /* unterminated ; comment",
+        ";;; SELECT 1 ; ; CREATE trigger t2 after update on t begin update t set a = 1; end ; x",
+    ],
+)
+def test_splitting_agrees_with_sqlite_complete_statement(script):
+    assert split_statements(script) == _split_by_complete_statement(script)
 
 
 # --- the server through the hub ------------------------------------------------------------------------
@@ -281,12 +315,47 @@ async def test_in_process_servers_seed_once_and_keep_separate_databases(tmp_path
     assert (tmp_path / "a" / "sql.db").exists() and (tmp_path / "b" / "sql.db").exists()
 
 
-def test_a_failing_seed_leaves_no_database_behind(tmp_path):
+def test_a_failing_seed_is_a_usage_error_that_leaves_no_database_behind(tmp_path, capsys):
     seed = tmp_path / "seed.sql"
     seed.write_text("CREATE TABLE t (a); INSERT INTO missing VALUES (1);")
-    with pytest.raises(RuntimeError, match="the seed SQL failed"):
+    with pytest.raises(SystemExit) as exited:
         build(["--db", str(tmp_path / "x.db"), "--seed-sql", str(seed)])
+    assert exited.value.code == 2
+    message = capsys.readouterr().err.splitlines()[-1]
+    assert message.endswith(
+        f"error: cannot use {tmp_path / 'x.db'}: the seed SQL failed, so the database was not created: "
+        "no such table: missing"
+    )
     assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("seeded", [False, True])
+def test_an_existing_file_that_is_not_sqlite_is_a_usage_error_and_survives_byte_for_byte(tmp_path, capsys, seeded):
+    notes = tmp_path / "notes.db"
+    content = b"my precious notes, not a database\n" * 200
+    notes.write_bytes(content)
+    seed = tmp_path / "seed.sql"
+    seed.write_text("CREATE TABLE t (a);")
+    with pytest.raises(SystemExit) as exited:
+        build(["--db", str(notes), *(["--seed-sql", str(seed)] if seeded else [])])
+    assert exited.value.code == 2
+    message = capsys.readouterr().err.splitlines()[-1]
+    assert message.endswith(f"error: cannot use {notes}: file is not a database")
+    assert notes.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db", "seed.sql"]
+
+
+@pytest.mark.anyio
+async def test_sql_longer_than_the_limit_is_refused_naming_the_limit(db):
+    too_long = "SELECT 1" + " " * MAX_SQL_CHARS
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sql": sql_config(db)}) as hub:
+            via_query = await hub.call("sql__query", {"sql": too_long})
+            via_execute = await hub.call("sql__execute", {"sql": "CREATE TABLE t (a);" + too_long})
+            after = await hub.call("sql__list_tables", {})
+    for outcome in (via_query, via_execute):
+        assert outcome.is_error and f"the limit is {MAX_SQL_CHARS:,}" in outcome.text
+    assert "no tables yet" in after.text
 
 
 def test_looptune_run_with_a_scripted_model_uses_sql_end_to_end(tmp_path: Path, db):

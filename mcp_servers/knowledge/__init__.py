@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sqlite3
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 
-from mcp_servers._common import server_parser, state_path
+from mcp_servers._common import add_db_option, open_db, server_parser
 from mcp_servers.knowledge.folder import IndexReport, index_folder
 from mcp_servers.knowledge.store import DocumentStore
 from mcp_servers.knowledge.tools import register
@@ -33,7 +32,7 @@ INSTRUCTIONS = (
 def build(argv: list[str]) -> MCPServer:
     """A fresh knowledge server bound to the database (and docs folder) named in `argv`."""
     parser = server_parser(NAME, "A document store with keyword search (SQLite FTS5, BM25 ranking).")
-    parser.add_argument("--db", help="SQLite file to keep documents in (default: knowledge.db in the state dir)")
+    add_db_option(parser, f"{NAME}.db", "documents")
     parser.add_argument("--docs", type=Path, help="index this folder's .md/.txt files at start (incremental)")
     args = parser.parse_args(argv)
     docs, report = _open(parser, args)
@@ -49,9 +48,9 @@ def _open(parser: argparse.ArgumentParser, args: argparse.Namespace) -> tuple[Do
     # A path that cannot be used is a usage error at start, not a failure of every later call.
     if args.docs is not None and not args.docs.is_dir():
         parser.error(f"--docs {args.docs}: not a folder")
-    path = state_path(f"{NAME}.db", args.db, args.state_dir)
-    try:
+
+    def opener(path: Path) -> tuple[DocumentStore, IndexReport | None]:
         docs = DocumentStore(path)
         return docs, index_folder(docs, args.docs) if args.docs is not None else None
-    except (sqlite3.Error, OSError) as exc:
-        parser.error(f"cannot use {path}: {exc}")
+
+    return open_db(parser, args, f"{NAME}.db", opener)

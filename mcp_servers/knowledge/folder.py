@@ -11,6 +11,7 @@ left alone. This module knows files and titles; it does not know MCP.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +52,18 @@ def title_of(path: Path, text: str) -> str:
 
 
 def doc_files(root: Path) -> list[Path]:
-    """The .md/.txt files under `root`, hidden files and folders excluded, in a stable order."""
+    """The .md/.txt files under `root`, hidden files and folders excluded, in a stable order.
+
+    Hidden folders (.git, .venv, ...) are pruned, never entered; symbolic links to
+    folders are not followed, symbolic links to files count as files.
+    """
     found = []
-    for path in root.rglob("*"):
-        parts = path.relative_to(root).parts
-        if path.suffix.lower() in SUFFIXES and not any(p.startswith(".") for p in parts) and path.is_file():
-            found.append(path)
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in names:
+            path = Path(folder, name)
+            if not name.startswith(".") and path.suffix.lower() in SUFFIXES and path.is_file():
+                found.append(path)
     return sorted(found)
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mcp_servers._sqlite import SqliteFile
+from mcp_servers._sqlite import SqliteFile, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -108,10 +107,6 @@ def split_tags(stored: str) -> list[str]:
     return [t for t in stored.split(", ") if t]
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def rowid_of(doc_id: str) -> int | None:
     """The integer key behind `doc-7` (or a bare `7`); None if it is not of that shape."""
     text = doc_id.strip().lower().removeprefix("doc-")
@@ -161,7 +156,7 @@ def insert(
     """Insert one document (optionally from a file with its (mtime_ns, size)); returns its doc_id."""
     cur = conn.execute(
         "INSERT INTO documents (title, text, tags, source, mtime, size, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (title, text, join_tags(tags), source, *stat, _now()),
+        (title, text, join_tags(tags), source, *stat, now()),
     )
     return f"doc-{cur.lastrowid}"
 

@@ -16,22 +16,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from mcp_servers._common import ADDITIVE, DESTRUCTIVE, READ_ONLY, ToolError, result
+from mcp_servers._common import ADDITIVE, DESTRUCTIVE, READ_ONLY, ToolError, clean_tags, clean_title, result
 from mcp_servers.knowledge.query import QueryError, fts_query
 from mcp_servers.knowledge.store import Document, DocumentStore, Hit
 
 READ_LIMIT = 8000
-MAX_TITLE = 300
 
 DocId = Annotated[str, Field(description="Document id from search, e.g. doc-3")]
-
-
-def clean_tags(tags: list[str]) -> list[str]:
-    """Tags trimmed, lower-cased, split on commas and de-duplicated, in order."""
-    out = []
-    for raw in tags:
-        out.extend(" ".join(part.split()).lower() for part in raw.split(","))
-    return list(dict.fromkeys(t for t in out if t))
 
 
 def _tag_note(tags: list[str]) -> str:
@@ -96,9 +87,7 @@ def register(server: MCPServer, docs: DocumentStore) -> None:
         text: Annotated[str, Field(description="The document's content")],
         tags: Annotated[list[str], Field(description="Optional labels")] = [],  # noqa: B006 - never mutated
     ) -> CallToolResult:
-        title = " ".join(title.split())
-        if not title or len(title) > MAX_TITLE:
-            raise ToolError(f"title must be 1 to {MAX_TITLE} characters")
+        title = clean_title(title)
         if not text.strip():
             raise ToolError("text is empty; give the document's content")
         clean = clean_tags(tags)

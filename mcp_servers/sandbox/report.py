@@ -3,7 +3,9 @@
 The text leads with exit code, timeout and duration, then a stdout and a
 stderr section. Each section is cut to `SECTION_CHARS`: stdout keeps its
 start, stderr its end (where a traceback's last line is). The data has the
-full captured streams. This module does not run anything.
+full captured streams and the same facts as the text: exit code, whether it
+timed out or flooded, the timeout used and any notes (e.g. a clamped timeout).
+This module does not run anything.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ def render(run: Run, timeout_s: float, notes: list[str]) -> tuple[str, dict[str,
         "stderr": run.stderr,
         "exit_code": run.exit_code,
         "timed_out": run.timed_out,
+        "flooded": run.flooded is not None,
+        "timeout_s": timeout_s,
         "duration_s": run.duration_s,
+        "notes": list(notes),
     }
     return "\n".join(lines), data

@@ -12,15 +12,12 @@ from typing import Annotated
 
 import anyio
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult, ToolAnnotations
+from mcp_types import CallToolResult
 from pydantic import Field
 
-from mcp_servers._common import ToolError, result
+from mcp_servers._common import ADDITIVE, ToolError, result
 from mcp_servers.sandbox import limits, report, runner
 from mcp_servers.sandbox.isolation import Confinement
-
-# Additive, not open-world: a run only touches its own throwaway folder.
-RUN_HINTS = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 
 
 def description(confinement: Confinement) -> str:
@@ -48,7 +45,8 @@ def _checked(code: str, timeout_s: float) -> tuple[float, list[str]]:
 def register(server: MCPServer, confinement: Confinement) -> None:
     """Add run_python, running code under `confinement`, to `server`."""
 
-    @server.tool(name="run_python", description=description(confinement), annotations=RUN_HINTS)
+    # Additive, not open-world: a run only touches its own throwaway folder.
+    @server.tool(name="run_python", description=description(confinement), annotations=ADDITIVE)
     async def run_python(
         code: Annotated[str, Field(description="Python source to run as a script")],
         timeout_s: Annotated[float, Field(description="wall-time limit in seconds")] = 10,

@@ -4,8 +4,8 @@ Reads (`tables`, `describe`, `query`) use a connection opened read-only
 (`mode=ro`, `PRAGMA query_only`) and, for `query`, the read policy; `execute`
 runs a script in one IMMEDIATE transaction under the write policy, rolled back
 on any error. Every call has a time limit (a progress handler interrupts
-SQLite) and a cap on value sizes; failures come back as SqlError with a message
-for the model. Results are plain Python data; this module knows nothing of MCP
+SQLite) and caps on SQL length and value sizes; failures come back as SqlError
+with a message for the model. Results are plain Python data; this module knows nothing of MCP
 or of how results are shown.
 """
 
@@ -15,16 +15,19 @@ import itertools
 import math
 import sqlite3
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mcp_servers._sqlite import OpenError
 from mcp_servers.sql.policy import READ_ONLY_HINT, Policy, may_read, may_write
 from mcp_servers.sql.statements import split_statements
 
 BUSY_TIMEOUT_S = 5.0
 MAX_VALUE_BYTES = 10_000_000
+MAX_SQL_CHARS = 100_000
 PROGRESS_STEPS = 1000
 _TABLES_SQL = (
     "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') "
@@ -123,19 +126,26 @@ class Database:
         self.path, self.time_limit, self.max_rows = path, time_limit, max_rows
 
     def create(self, seed_sql: str | None = None) -> None:
-        """Make sure the file exists in WAL mode; run `seed_sql` (trusted, as given) if it is new."""
+        """Make sure the file exists in WAL mode; run `seed_sql` (trusted, as given) if it is new.
+
+        A file that cannot be opened or put in WAL mode raises sqlite3.Error; a seed
+        that fails raises OpenError. Either way a file this call created is removed,
+        and a file that was there before is left exactly as it was.
+        """
         new = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            if new and seed_sql:
-                conn.executescript(seed_sql)
-        except sqlite3.Error as exc:
-            conn.close()
-            self.path.unlink(missing_ok=True)
-            raise RuntimeError(f"the seed SQL failed, so {self.path} was not created: {exc}") from None
-        conn.close()
+            with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+                conn.execute("PRAGMA journal_mode = WAL")
+                if new and seed_sql:
+                    try:
+                        conn.executescript(seed_sql)
+                    except sqlite3.Error as exc:
+                        raise OpenError(f"the seed SQL failed, so the database was not created: {exc}") from None
+        except (sqlite3.Error, OpenError):
+            if new:
+                self.path.unlink(missing_ok=True)
+            raise
 
     def tables(self) -> list[dict[str, Any]]:
         """Every table (with its row count) and view (without), by name."""
@@ -163,7 +173,7 @@ class Database:
 
     def query(self, sql: str) -> Rows:
         """The rows of one read-only statement, the first `max_rows` of them kept."""
-        _require(sql)
+        _statements(sql)  # SQLite itself refuses a second statement, with a reason _Session explains
         policy = Policy(may_read)
         with _Session(self, read_only=True, policy=policy) as conn:
             conn.set_authorizer(policy)
@@ -178,8 +188,7 @@ class Database:
 
     def execute(self, sql: str) -> dict[str, Any]:
         """Run a script of statements in one transaction: all of them or, on any error, none."""
-        _require(sql)
-        statements = split_statements(sql)
+        statements = _statements(sql)
         policy = Policy(may_write)
         with _Session(self, read_only=False, policy=policy) as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -198,9 +207,17 @@ class Database:
         return f"Tables: {', '.join(names)}." if names else "The database has no tables yet; create one with execute."
 
 
-def _require(sql: str) -> None:
-    if not split_statements(sql):
+def _statements(sql: str) -> list[str]:
+    """The statements of `sql`; SqlError if it is too long or holds none."""
+    if len(sql) > MAX_SQL_CHARS:
+        raise SqlError(
+            f"sql is {len(sql):,} characters; the limit is {MAX_SQL_CHARS:,}. "
+            "Split a long script over several execute calls."
+        )
+    statements = split_statements(sql)
+    if not statements:
         raise SqlError("no SQL statement given")
+    return statements
 
 
 def _run(conn: sqlite3.Connection, statements: list[str], max_rows: int) -> dict[str, Any]:

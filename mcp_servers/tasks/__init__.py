@@ -10,11 +10,9 @@ ISO YYYY-MM-DD.
 
 from __future__ import annotations
 
-import sqlite3
-
 from mcp.server.mcpserver import MCPServer
 
-from mcp_servers._common import server_parser, state_path
+from mcp_servers._common import add_db_option, open_db, server_parser
 from mcp_servers.tasks.store import TaskStore
 from mcp_servers.tasks.tools import register
 
@@ -28,13 +26,9 @@ INSTRUCTIONS = (
 def build(argv: list[str]) -> MCPServer:
     """A fresh tasks server bound to the database named in `argv`."""
     parser = server_parser(NAME, "A to-do list with due dates, priorities and tags (SQLite).")
-    parser.add_argument("--db", help="SQLite file to keep tasks in (default: tasks.db in the state dir)")
+    add_db_option(parser, f"{NAME}.db", "tasks")
     args = parser.parse_args(argv)
-    path = state_path(f"{NAME}.db", args.db, args.state_dir)
-    try:
-        tasks = TaskStore(path)
-    except (sqlite3.Error, OSError) as exc:
-        parser.error(f"cannot use {path}: {exc}")
+    tasks = open_db(parser, args, f"{NAME}.db", TaskStore)
     server = MCPServer(NAME, instructions=INSTRUCTIONS)
     register(server, tasks)
     return server

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mcp_servers._sqlite import SqliteFile
+from mcp_servers._sqlite import SqliteFile, now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -53,10 +52,6 @@ class Task:
         return asdict(self)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def _task(row: tuple) -> Task:
     *head, tags, created, completed = row
     return Task(*head, tags=json.loads(tags), created=created, completed=completed)
@@ -73,7 +68,7 @@ class TaskStore(SqliteFile):
         with self.connect() as conn:
             cur = conn.execute(
                 "INSERT INTO tasks (title, due, priority, tags, created) VALUES (?, ?, ?, ?, ?)",
-                (title, due, priority, json.dumps(tags), _now()),
+                (title, due, priority, json.dumps(tags), now()),
             )
             return _get(conn, cur.lastrowid)
 
@@ -100,16 +95,15 @@ class TaskStore(SqliteFile):
         if not 0 < task_id <= MAX_ID:
             return None
         # Column names come from this package, never from a caller; the check keeps it that way.
-        assert set(changes) <= UPDATABLE, f"not updatable: {set(changes) - UPDATABLE}"
+        assert changes and set(changes) <= UPDATABLE, f"nothing to set or not updatable: {set(changes) - UPDATABLE}"
         assignments = ", ".join(f"{column} = ?" for column in changes)
         with self.connect() as conn:
-            if changes:
-                conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", (*changes.values(), task_id))
+            conn.execute(f"UPDATE tasks SET {assignments} WHERE id = ?", (*changes.values(), task_id))
             return _get(conn, task_id)
 
     def complete(self, task_id: int) -> Task | None:
         """Mark a task done (stamping when); returns the task after."""
-        return self.update(task_id, {"status": "done", "completed": _now()})
+        return self.update(task_id, {"status": "done", "completed": now()})
 
     def delete(self, task_id: int) -> Task | None:
         """Remove a task; returns what was removed, or None if there was no such id."""

@@ -17,8 +17,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
-from mcp_servers._common import ADDITIVE, DESTRUCTIVE, READ_ONLY, ToolError, result
-from mcp_servers.tasks.fields import clean_due, clean_tags, clean_title
+from mcp_servers._common import ADDITIVE, DESTRUCTIVE, READ_ONLY, ToolError, clean_tags, clean_title, result
+from mcp_servers.tasks.fields import clean_due
 from mcp_servers.tasks.render import list_text, task_line
 from mcp_servers.tasks.store import Task, TaskStore
 
