@@ -15,6 +15,9 @@ from typing import Any
 # Present in every registry by default; a user entry with the same name
 # overrides or disables them like any other server.
 BUNDLED: tuple[str, ...] = ("knowledge", "files", "sandbox", "sql", "calc", "tasks")
+# The MCP SDK hands stdio servers only a safe subset of the environment; the
+# bundled servers must still keep state where the user's looptune does.
+STATE_ENV = {"LOOPTUNE_STATE_DIR": "${LOOPTUNE_STATE_DIR:-}", "XDG_DATA_HOME": "${XDG_DATA_HOME:-}"}
 
 
 def bundled_servers(
@@ -34,4 +37,6 @@ def bundled_servers(
             entries[name] = {"factory": f"mcp_servers.{name}:build", "args": list(state)}
         else:
             entries[name] = {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}", *state]}
+            if state_dir is None:
+                entries[name]["env"] = dict(STATE_ENV)
     return entries

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 import pytest
 
 from tests.conftest import TOY
@@ -186,23 +184,6 @@ def test_mcp_call_reaches_a_server_whose_name_was_sanitized():
     assert done.stdout.strip() == "found"
     unknown = looptune("mcp", "call", "nobody__echo")
     assert unknown.returncode == 2 and "no registry server exposes 'nobody__echo'" in unknown.stderr
-
-
-@pytest.mark.anyio
-async def test_a_chat_turn_that_fails_after_a_tool_call_keeps_the_call_in_the_history():
-    from agent.backends.scripted import ScriptedBackend
-    from agent.cli.chat import _turn
-    from agent.cli.printer import PlainPrinter
-    from agent.hub import Hub
-    from agent.loop import AgentLoop
-    from tests.conftest import toy_config
-
-    backend = ScriptedBackend([{"tool_calls": [{"name": "toy__echo", "arguments": {"text": "done once"}}]}])
-    with anyio.fail_after(30):
-        async with Hub({"toy": toy_config()}) as hub:
-            history = await _turn(AgentLoop(backend, hub), [], "go", PlainPrinter(io.StringIO()))
-    assert [m.role for m in history] == ["user", "assistant", "tool"]
-    assert history[-1].content == "done once"
 
 
 def test_chat_reads_one_message_per_line_and_keeps_the_conversation(tmp_path):

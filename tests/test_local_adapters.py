@@ -13,21 +13,9 @@ from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.loader import load_model
 from agent.backends.local.source import resolve
 from agent.messages import UserMessage
+from tests.tiny import make_adapter
 
 pytestmark = pytest.mark.anyio
-
-
-def make_adapter(base_dir: Path, out: Path, seed: int) -> Path:
-    """A random (non-zero) LoRA adapter for the model in `base_dir`."""
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_pretrained(base_dir)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    get_peft_model(model, config).save_pretrained(out)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,6 +124,29 @@ async def test_an_infinite_loop_times_out_and_its_whole_process_group_is_killed(
     finally:
         if alive(escaped):
             os.kill(escaped, 9)
+    await still_runs(hub)
+
+
+async def test_a_cancelled_call_kills_its_run_at_once_instead_of_at_the_timeout(hub):
+    # The run holds a FIFO open for writing while it sleeps: reading reaches EOF exactly when it dies.
+    shared = Path(tempfile.mkdtemp(prefix="looptune-fifo-"))
+    shared.chmod(0o777)  # the run may have a uid of its own
+    fifo = shared / "alive"
+    os.mkfifo(fifo)
+    fifo.chmod(0o666)
+    code = f"f = open({str(fifo)!r}, 'w')\nf.write('started\\n')\nf.flush()\nimport time\ntime.sleep(60)\n"
+    try:
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(hub.call, "sandbox__run_python", {"code": code, "timeout_s": 60})
+                reader = await anyio.to_thread.run_sync(open, fifo, abandon_on_cancel=True)
+                assert await anyio.to_thread.run_sync(reader.readline, abandon_on_cancel=True) == "started\n"
+                tg.cancel_scope.cancel()
+        with anyio.fail_after(10):
+            assert await anyio.to_thread.run_sync(reader.read, abandon_on_cancel=True) == ""
+        reader.close()
+    finally:
+        shutil.rmtree(shared)
     await still_runs(hub)
 
 

@@ -32,3 +32,16 @@ def save_tiny(directory: Path, tokenizer, seed: int = 0, hidden: int = 64) -> Pa
     tiny_llama(seed, hidden).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+def make_adapter(base_dir: Path, out: Path, seed: int) -> Path:
+    """A random (non-zero) LoRA adapter for the model in `base_dir`."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(base_dir)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(out)
+    return out

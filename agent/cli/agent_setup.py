@@ -14,9 +14,11 @@ from rich.console import Console
 from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, create_backend
 from agent.cli.errors import CliError
 from agent.hub import Hub
+from agent.hub.peer import Elicitor, decline_elicitation
 from agent.loop import AgentLoop, Approver, LoopConfig
 from agent.messages import ToolCall
 from agent.registry import ServerConfig, load_registry
+from agent.sessions.store import MEMORY, SessionStore
 
 DEFAULT_BACKEND = "local"
 SYSTEM_PROMPT = (
@@ -57,6 +59,7 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
         help="first step of each turn: required = must call a tool (base models rarely do unprompted)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not print which model and servers are in use")
+    parser.add_argument("--no-save", action="store_true", help="do not store this conversation in the session store")
     add_local_flags(parser.add_argument_group("local backend"))
 
 
@@ -105,10 +108,15 @@ def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:
     return {name: enabled[name] for name in wanted}
 
 
+def model_name(backend: Backend) -> str:
+    """What the backend says it runs (its name when it cannot say)."""
+    describe = getattr(backend, "describe", None)
+    return describe() if describe else backend.name
+
+
 def banner(backend: Backend, hub: Hub) -> None:
     """One stderr line: which model, adapter and servers this run uses."""
-    describe = getattr(backend, "describe", None)
-    model = describe() if describe else backend.name
+    model = model_name(backend)
     up = [f"{s.name} ({s.tools} tools)" for s in hub.status() if s.state == "up"]
     err.print(f"[dim]model: {model} ({backend.name}) · servers: {', '.join(up) or 'none'}[/]")
 
@@ -136,6 +144,11 @@ def make_approver(args: argparse.Namespace) -> Approver | None:
     return ask_tty if sys.stdin.isatty() else decline_no_tty
 
 
+def open_store(args: argparse.Namespace) -> SessionStore:
+    """The session store turns are written to (in memory only with --no-save)."""
+    return SessionStore(MEMORY if args.no_save else None)
+
+
 def loop_config(args: argparse.Namespace) -> LoopConfig:
     system = (args.system or SYSTEM_PROMPT).replace("{today}", date.today().isoformat())
     return LoopConfig(
@@ -149,12 +162,14 @@ def loop_config(args: argparse.Namespace) -> LoopConfig:
 
 
 @asynccontextmanager
-async def open_agent(args: argparse.Namespace, approver: Approver | None = None) -> AsyncIterator[AgentLoop]:
+async def open_agent(
+    args: argparse.Namespace, approver: Approver | None = None, elicitor: Elicitor = decline_elicitation
+) -> AsyncIterator[AgentLoop]:
     """Registry -> hub -> backend -> loop, all closed on exit."""
     servers = mounted_servers(args)
     backend = make_backend(args)
     try:
-        async with Hub(servers, sampler=BackendSampler(backend), on_notice=warn) as hub:
+        async with Hub(servers, sampler=BackendSampler(backend), elicitor=elicitor, on_notice=warn) as hub:
             if not args.quiet:
                 banner(backend, hub)
             yield AgentLoop(backend, hub, loop_config(args), approver or make_approver(args))

@@ -1,7 +1,7 @@
-"""`looptune chat`: a conversation, one user line at a time.
+"""`looptune chat`: the interactive terminal agent (or a line-per-message script without a TTY).
 
-This is the minimal line loop (stdin lines in, answers out); the rich REPL
-replaces its interactive side.
+This module wires the pieces together: registry, hub, backend and loop from
+the shared agent flags, the session store, and the terminal front end.
 """
 
 from __future__ import annotations
@@ -10,18 +10,29 @@ import argparse
 import sys
 
 import anyio
+from rich.console import Console
+from rich.text import Text
 
-from agent.cli.agent_setup import add_agent_flags, open_agent
-from agent.cli.printer import PlainPrinter
-from agent.loop import AgentLoop, RunResult
-from agent.messages import Message, UserMessage
-
-PROMPT = "you> "
+from agent.cli.agent_setup import add_agent_flags, open_agent, open_store
+from agent.cli.errors import CliError
+from agent.cli.repl.app import Chat
+from agent.cli.repl.commands import COMMANDS, first_word_choices
+from agent.cli.repl.completion import ChatCompleter
+from agent.cli.repl.elicit import Elicitor
+from agent.cli.repl.io import PlainIO
+from agent.cli.repl.render import RichRenderer
+from agent.cli.repl.terminal import TerminalIO
+from agent.cli.repl.toolbar import toolbar
+from agent.cli.repl.view import PlainView
+from agent.sessions.store import SessionError, SessionStore, data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("chat", help="talk to the agent (one message per line)")
+    parser = sub.add_parser("chat", help="talk to the agent in the terminal (one message per line without a TTY)")
     add_agent_flags(parser)
+    parser.add_argument(
+        "--resume", nargs="?", const="", metavar="ID", help="continue a stored session (the latest without ID)"
+    )
     parser.set_defaults(handler=main)
 
 
@@ -29,37 +40,48 @@ def main(args: argparse.Namespace) -> int:
     return anyio.run(chat, args)
 
 
-async def _read_line(interactive: bool) -> str | None:
-    def read() -> str | None:
-        try:
-            return input(PROMPT) if interactive else sys.stdin.readline() or None
-        except EOFError:
-            return None
-
-    return await anyio.to_thread.run_sync(read, abandon_on_cancel=True)
+def _front_end(interactive: bool, console: Console):
+    if not interactive:
+        return PlainIO(), PlainView(console)
+    history = data_dir() / "chat_history"
+    return TerminalIO(history=history), RichRenderer(console)
 
 
-async def _turn(loop: AgentLoop, history: list[Message], text: str, printer: PlainPrinter) -> list[Message]:
-    result = RunResult()
-    async with loop.stream([*history, UserMessage(content=text)]) as events:
-        async for event in events:
-            result.events.append(event)
-            printer(event)
-    # A failed turn keeps what happened too: its tool calls changed real server state.
-    trace = result.trace
-    return list(trace.messages) if trace is not None else history
+def _attach_terminal(chat: Chat, io: TerminalIO) -> None:
+    hub = chat.hub
+    completer = ChatCompleter(
+        lambda: {name: c.help for name, c in COMMANDS.items()},
+        lambda name: first_word_choices(chat, name),
+        lambda: [t.name for t in hub.tools()],
+        hub,
+    )
+    chat.completer = completer
+    io.session.completer = completer
+    io.session.bottom_toolbar = lambda: toolbar(chat)
+
+
+def _resumed(store: SessionStore, ref: str | None) -> str | None:
+    if ref is None:
+        return None
+    try:
+        return store.resolve(ref or None)
+    except SessionError as exc:
+        raise CliError(str(exc), code=2) from exc
 
 
 async def chat(args: argparse.Namespace) -> int:
-    """Read messages until EOF or /exit; each answer keeps the conversation so far."""
-    interactive = sys.stdin.isatty()
-    printer = PlainPrinter()
-    history: list[Message] = []
-    async with open_agent(args) as loop:
-        while (line := await _read_line(interactive)) is not None:
-            text = line.strip()
-            if text in {"/exit", "/quit"}:
-                break
-            if text:
-                history = await _turn(loop, history, text, printer)
+    """Read messages and commands until /exit or end of input."""
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    console = Console(highlight=False) if interactive else Console(stderr=True, highlight=False, soft_wrap=True)
+    io, view = _front_end(interactive, console)
+    with open_store(args) as store:
+        resume = _resumed(store, args.resume)  # before any model loads: a bad id fails fast
+        async with open_agent(args, elicitor=Elicitor(io, view, console)) as loop:
+            session = Chat(args, loop, loop.toolbox, io, view, console, store)
+            if isinstance(io, TerminalIO):
+                _attach_terminal(session, io)
+                console.print(Text("Type /help for commands, Ctrl+D to leave.", style="dim"))
+            if resume is not None:
+                session.resume(resume)
+            await session.run()
     return 0

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from agent import __version__
-from agent.cli import chat, mcp_cmd, run
+from agent.cli import chat, mcp_cmd, run, sessions_cmd
+from agent.cli.argv import split_command
 from agent.cli.errors import CliError
 from agent.registry import RegistryError
 
@@ -19,18 +20,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"looptune {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log hub and transport details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, chat, mcp_cmd):
+    for module in (run, chat, mcp_cmd, sessions_cmd):
         module.register(sub)
     return parser
-
-
-def split_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Split at the first `--`: flags before it, a server command line after it (argparse mangles those)."""
-    argv = list(argv)
-    if "--" not in argv:
-        return argv, []
-    cut = argv.index("--")
-    return argv[:cut], argv[cut + 1 :]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("mcp", help="manage MCP servers (list, add, remove, tools, call, import)")
     mcp_sub = parser.add_subparsers(dest="mcp_command", required=True, metavar="ACTION")
     _add_list(mcp_sub)
-    _add_add(mcp_sub)
-    _add_remove(mcp_sub)
+    add_add(mcp_sub)
+    add_remove(mcp_sub)
     _add_tools(mcp_sub)
     _add_call(mcp_sub)
     _add_import(mcp_sub)
@@ -43,7 +43,7 @@ def _registry(args: argparse.Namespace) -> Registry:
     return load_registry(args.mcp_config)
 
 
-def _save(registry: Registry) -> None:
+def save_registry(registry: Registry) -> None:
     try:
         registry.save()
     except OSError as exc:
@@ -83,7 +83,7 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
     return pairs
 
 
-def _add_add(sub: argparse._SubParsersAction) -> None:
+def add_add(sub: argparse._SubParsersAction) -> None:
     parser = _parser(sub, "add", "add a server: NAME [flags] -- CMD ARGS... or NAME --url URL", cmd_add)
     parser.add_argument("name")
     parser.add_argument("--url", help="streamable HTTP endpoint")
@@ -99,7 +99,7 @@ def _add_add(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(accepts_command=True)
 
 
-def _config_from_args(args: argparse.Namespace) -> ServerConfig:
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
     command = args.server_command
     if bool(command) == bool(args.url):
         raise CliError("give either `-- CMD ARGS...` (stdio) or `--url URL` (HTTP)", code=2)
@@ -124,20 +124,20 @@ def _config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def cmd_add(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    registry.add(args.name, _config_from_args(args), replace=args.replace)
-    _save(registry)
+    registry.add(args.name, config_from_args(args), replace=args.replace)
+    save_registry(registry)
     out.print(f"added {args.name!r} to {registry.path}")
     return 0
 
 
-def _add_remove(sub: argparse._SubParsersAction) -> None:
+def add_remove(sub: argparse._SubParsersAction) -> None:
     _parser(sub, "remove", "remove a server (bundled servers are disabled)", cmd_remove).add_argument("name")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
     registry = _registry(args)
     done = registry.remove(args.name)
-    _save(registry)
+    save_registry(registry)
     out.print(f"{done} {args.name!r} in {registry.path}")
     return 0
 
@@ -155,7 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         raise CliError(str(exc), code=2) from exc
     if report.added or report.replaced:
-        _save(registry)
+        save_registry(registry)
     for name in report.added:
         out.print(f"added {name}")
     for name in report.replaced:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent.hub.results import ToolOutcome
-from agent.messages import ToolCall, Trace
+from agent.messages import Message, ToolCall, Trace
 
 
 @dataclass
@@ -69,10 +69,18 @@ class Notice(Event):
 
 @dataclass
 class StepEnd(Event):
+    """A step is done: `messages` are what it appended (the assistant turn, then its tool results)."""
+
     step: int
     duration_s: float
     model_s: float
     completion_tokens: int = 0
+    messages: list[Message] = field(default_factory=list, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        data["messages"] = [m.to_wire() for m in self.messages]
+        return data
 
 
 @dataclass

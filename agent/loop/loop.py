@@ -144,6 +144,7 @@ class _Run:
     async def _steps(self) -> None:
         for step in range(1, self.config.max_steps + 1):
             began = time.perf_counter()
+            first = len(self.messages)
             done = await self._model_turn(step)
             model_s = time.perf_counter() - began
             self.messages.append(done.message)
@@ -153,7 +154,7 @@ class _Run:
                 await self.send.send(Notice(step, notice))
             if done.message.calls:
                 record["calls"] = await self._run_calls(step, done.message.calls, done.parse_errors)
-            await self._end_step(step, record, began, done)
+            await self._end_step(step, record, began, done, self.messages[first:])
             if not done.message.calls:
                 await self.send.send(Final(done.message.text, step, self.trace("final")))
                 return
@@ -161,10 +162,12 @@ class _Run:
                 raise LoopStop("stopped: the model kept repeating an identical tool call after being told")
         raise LoopStop(f"stopped after max_steps={self.config.max_steps} steps without a final answer")
 
-    async def _end_step(self, step: int, record: dict[str, Any], began: float, done: Completion) -> None:
+    async def _end_step(
+        self, step: int, record: dict[str, Any], began: float, done: Completion, added: list[Message]
+    ) -> None:
         tokens = done.usage.completion_tokens if done.usage else 0
         record.update(duration_s=round(time.perf_counter() - began, 4), completion_tokens=tokens)
-        await self.send.send(StepEnd(step, record["duration_s"], record["model_s"], tokens))
+        await self.send.send(StepEnd(step, record["duration_s"], record["model_s"], tokens, added))
 
     async def _model_turn(self, step: int) -> Completion:
         self.tools = self.loop.toolbox.specs()

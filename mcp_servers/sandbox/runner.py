@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -77,8 +78,8 @@ def _text(raw: bytearray, folder: str) -> str:
     return text.replace(folder + os.sep, "")
 
 
-def run(code: str, timeout_s: float, confinement: Confinement) -> Run:
-    """Run `code` confined, for at most `timeout_s` seconds of wall time."""
+def run(code: str, timeout_s: float, confinement: Confinement, stop: threading.Event | None = None) -> Run:
+    """Run `code` confined, for at most `timeout_s` seconds of wall time (less if `stop` is set)."""
     uid = confinement.new_uid()
     with workdir(uid) as folder:
         script = write_script(folder, code, uid)
@@ -86,7 +87,7 @@ def run(code: str, timeout_s: float, confinement: Confinement) -> Run:
         proc = _start(confinement, uid, folder, script, timeout_s)
         userns = confinement.own_namespace(proc.pid)
         try:
-            got = collect(proc, started + timeout_s, OUTPUT_BYTES)
+            got = collect(proc, started + timeout_s, OUTPUT_BYTES, stop)
         finally:
             _finish(proc, confinement, uid, userns)
         duration = time.monotonic() - started

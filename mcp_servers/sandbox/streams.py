@@ -4,7 +4,7 @@ Both pipes are read as data arrives (a full pipe never blocks the child).
 Reading stops when both pipes close; or when the child itself has exited and
 its pipes stay quiet (a background grandchild may hold them open); or at the
 deadline (`timed_out`); or when a stream passes its byte cap (`flooded`
-names it). The caller kills and reaps the child: this module only watches it.
+names it); or when the caller sets `stop`. The caller kills and reaps the child: this module only watches it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import selectors
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -38,14 +39,17 @@ def exited(pid: int) -> bool:
     return False
 
 
-def collect(proc: subprocess.Popen[bytes], deadline: float, cap: int) -> Streams:
-    """Read `proc`'s stdout and stderr until it is done, `deadline` (monotonic) passes or one passes `cap`."""
+def collect(
+    proc: subprocess.Popen[bytes], deadline: float, cap: int, stop: threading.Event | None = None
+) -> Streams:
+    """Read `proc`'s stdout and stderr until it is done, `deadline` (monotonic) passes, one passes `cap`,
+    or `stop` is set (the call was cancelled)."""
     got = Streams()
     assert proc.stdout is not None and proc.stderr is not None
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ, "stdout")
         selector.register(proc.stderr, selectors.EVENT_READ, "stderr")
-        while selector.get_map():
+        while selector.get_map() and not (stop is not None and stop.is_set()):
             left = deadline - time.monotonic()
             if left <= 0:
                 got.timed_out = True

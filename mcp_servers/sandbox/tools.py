@@ -8,6 +8,7 @@ description states the limits and what this host's isolation really is.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Annotated
 
 import anyio
@@ -52,5 +53,10 @@ def register(server: MCPServer, confinement: Confinement) -> None:
         timeout_s: Annotated[float, Field(description="wall-time limit in seconds")] = 10,
     ) -> CallToolResult:
         used, notes = _checked(code, timeout_s)
-        outcome = await anyio.to_thread.run_sync(runner.run, code, used, confinement)
+        stop = threading.Event()
+        try:
+            outcome = await anyio.to_thread.run_sync(runner.run, code, used, confinement, stop, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            stop.set()  # a cancelled call (the user pressed Ctrl+C) kills the run now, not at its timeout
+            raise
         return result(*report.render(outcome, used, notes))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.backends.base import BackendError
+from agent.backends.local.loader import quiet_transformers
 
 WEIGHT_FILES = ("adapter_model.safetensors", "adapter_model.bin")
 
@@ -93,7 +94,7 @@ class Adapters:
         name = name or path.name or "adapter"
         if name in self.loaded:
             self.model.delete_adapter(name)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), quiet_transformers():
             # Several adapters in one model is the point here, not an accident.
             warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")
             self.model.load_adapter(str(path), adapter_name=name)

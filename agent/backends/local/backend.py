@@ -59,9 +59,14 @@ class LocalBackend:
         self.last_stats = DecodeStats()
         self._ids = itertools.count(1)
 
+    @property
+    def active_adapter(self) -> str | None:
+        """Where the active adapter was loaded from (None: the bare base model)."""
+        return str(self.adapters.loaded[self.adapters.active]) if self.adapters.active else None
+
     def describe(self) -> str:
         """Model and adapter in use, for the start-up banner."""
-        adapter = self.adapters.loaded.get(self.adapters.active) if self.adapters.active else None
+        adapter = self.active_adapter
         return f"{self.loaded.source.name}" + (f" + adapter {adapter}" if adapter else "")
 
     # Adapters: the weights change, so every cached prefix is stale. Call these between turns.

@@ -40,7 +40,7 @@ def load_tokenizer(source: ModelSource):
         source = load_model(source).source
     from transformers import AutoTokenizer
 
-    with _quiet_transformers():
+    with quiet_transformers():
         return AutoTokenizer.from_pretrained(source.directory)
 
 
@@ -62,13 +62,13 @@ def load_model(source: ModelSource, *, device: str | None = None, load_in_4bit: 
     if source.gguf_file:
         print(f"looptune: converting {source.gguf_file} to a cached fp32 copy (once; ~15 s)", file=sys.stderr)
     try:
-        with _quiet_transformers():
+        with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(source.directory, **_gguf(source))
             model = AutoModelForCausalLM.from_pretrained(source.directory, **kwargs)
     except (ValueError, KeyError, OSError, RuntimeError) as exc:
         raise BackendError(f"{where}: cannot load model: {_first_line(exc)}") from exc
     if source.gguf_file:
-        with _quiet_transformers():
+        with quiet_transformers():
             converted = save_converted(source, model, tokenizer)
         if converted is not None:
             source = ModelSource(source.name, converted)
@@ -101,7 +101,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-class _quiet_transformers:
+class quiet_transformers:
     """Silence transformers' progress bars and info logs while loading."""
 
     def __enter__(self) -> None:

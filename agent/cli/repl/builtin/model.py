@@ -1,0 +1,93 @@
+"""Slash commands about the model: /model, /adapter, /backend."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from rich.table import Table
+
+from agent.backends import BackendError, BackendOptions, available_backends, create_backend
+from agent.cli.agent_setup import local_options, model_name
+from agent.cli.repl.commands import CommandError, command
+
+if TYPE_CHECKING:
+    from agent.cli.repl.app import Chat
+
+
+def active_adapter(backend: Any) -> str | None:
+    """The active adapter's path, for backends that have adapters."""
+    return getattr(backend, "active_adapter", None)
+
+
+@command("model")
+async def model(chat: Chat, rest: str) -> None:
+    """Show the backend, model, adapter and decoding speed."""
+    backend = chat.backend
+    table = Table(box=None, show_header=False)
+    table.add_row("backend", backend.name)
+    table.add_row("model", model_name(backend))
+    table.add_row("adapter", active_adapter(backend) or "none")
+    if chat.last.tokens:
+        table.add_row("last turn", f"{chat.last.tokens} tokens, {chat.last.tokens_per_s:.1f} tok/s")
+    chat.console.print(table)
+
+
+@command("adapter", "PATH|NAME|off", choices=lambda chat: ["off"])
+async def adapter(chat: Chat, rest: str) -> None:
+    """Load a LoRA adapter, switch to a loaded one, or turn it off, without restarting."""
+    backend = chat.backend
+    if not rest:
+        chat.console.print(f"adapter: {active_adapter(backend) or 'none'}")
+        return
+    if not hasattr(backend, "load_adapter"):
+        raise CommandError(f"the {backend.name} backend has no adapters; use --backend local (or /backend local)")
+    try:
+        if rest == "off" or not Path(rest).expanduser().exists():  # off, or the name of a loaded adapter
+            await anyio.to_thread.run_sync(backend.use_adapter, None if rest == "off" else rest)
+        else:
+            await anyio.to_thread.run_sync(backend.load_adapter, rest)
+    except (BackendError, OSError, ValueError) as exc:
+        raise CommandError(f"adapter: {exc}") from exc
+    chat.console.print(f"model: {model_name(backend)}")
+
+
+COMMAND_USAGE = "NAME [--model M] [--adapter A] [--base-url U] [--script F]"
+
+
+def _backend_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="/backend", add_help=False, exit_on_error=False)
+    parser.add_argument("name")
+    for flag in ("--model", "--adapter", "--base-url", "--api-key", "--script"):
+        parser.add_argument(flag)
+    return parser
+
+
+def _options(chat: Chat, parsed: argparse.Namespace) -> BackendOptions:
+    return BackendOptions(
+        parsed.model, parsed.adapter, parsed.base_url, parsed.api_key, parsed.script, local_options(chat.args)
+    )
+
+
+@command("backend", COMMAND_USAGE, choices=lambda chat: available_backends())
+async def backend(chat: Chat, rest: str) -> None:
+    """Switch to another backend for the next turns (the conversation is kept)."""
+    if not rest:
+        chat.console.print(f"backend: {chat.backend.name} ({model_name(chat.backend)})")
+        return
+    try:
+        parsed = _backend_parser().parse_args(shlex.split(rest))
+    except (argparse.ArgumentError, SystemExit, ValueError) as exc:
+        raise CommandError(f"usage: /backend {COMMAND_USAGE}: {exc}") from exc
+    try:
+        new = await anyio.to_thread.run_sync(create_backend, parsed.name, _options(chat, parsed))
+    except BackendError as exc:
+        raise CommandError(str(exc)) from exc
+    old = chat.backend
+    chat.set_backend(new)
+    await old.aclose()
+    chat.console.print(f"backend: {new.name} ({model_name(new)})")
+

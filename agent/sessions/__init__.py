@@ -1,0 +1,1 @@
+"""Chat and run sessions stored in SQLite, and their export as training traces."""
