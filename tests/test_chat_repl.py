@@ -205,3 +205,21 @@ def test_progress_notifications_update_the_running_tools_line():
     label = view._activity.running["c1"][2]
     view.end_turn()
     assert label == "running toy__progress · 2/3 step 2 of 3"
+
+
+def test_without_a_terminal_commands_work_and_answers_are_plain_lines(tmp_path):
+    import subprocess
+
+    script = tmp_path / "script.jsonl"
+    script.write_text(json.dumps({"content": "Plain **answer**."}) + "\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "chat", "--backend", "scripted", "--script", str(script)]
+        + ["--servers", "calc", "--quiet"],
+        input="/tools calc\nhello\n/exit\nnever read\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Plain **answer**.\n"
+    assert "calc__evaluate" in done.stderr

@@ -58,10 +58,12 @@ def cmd_list(args: argparse.Namespace, store: SessionStore) -> int:
         out.print(f"no sessions yet in {store.path} (`looptune chat` stores every turn)")
         return 0
     table = Table(box=None)
-    for column in ("id", "updated", "turns", "source", "model", "title"):
-        table.add_column(column)
+    for column, width in (("id", 12), ("updated", 16), ("turns", 5), ("source", 6)):
+        table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("model", no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
     for s in sessions:
-        table.add_row(s.id, s.updated_at[:19].replace("T", " "), str(s.turns), s.source, s.model or "", s.title or "")
+        table.add_row(s.id, s.updated_at[:16].replace("T", " "), str(s.turns), s.source, s.model or "", s.title or "")
     out.print(table)
     return 0
 

@@ -20,4 +20,5 @@ def toolbar(chat: Chat) -> str:
     adapter = active_adapter(chat.backend) or "none"
     speed = f"{chat.last.tokens_per_s:.1f} tok/s" if chat.last.tokens_per_s else "– tok/s"
     model = f"{chat.backend.name}: {model_name(chat.backend)}"
-    return " " + " │ ".join([model, f"adapter {adapter}", servers, f"{chat.steps} steps", speed])
+    steps = f"{chat.steps} step{'s' * (chat.steps != 1)}"
+    return " " + " │ ".join([model, f"adapter {adapter}", servers, steps, speed])
