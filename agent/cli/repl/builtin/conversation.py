@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.sessions.export import export_sessions
 from rich.table import Table
 from rich.text import Text
 
 from agent.cli.repl.commands import COMMANDS, CommandError, EndChat, command
 from agent.cli.repl.transcript import print_transcript
+from agent.sessions.export import export_sessions
 
 if TYPE_CHECKING:
     from agent.cli.repl.app import Chat
