@@ -149,7 +149,9 @@ class SessionStore:
             return row["id"]
         if len(ref) < MIN_PREFIX:
             raise SessionError(f"session id {ref!r} is too short: give at least {MIN_PREFIX} characters")
-        rows = self.db.execute("SELECT id FROM sessions WHERE id LIKE ? || '%' ORDER BY id", (ref,)).fetchall()
+        # substr, not LIKE: `_` and `%` in what the user typed are not wildcards.
+        query = "SELECT id FROM sessions WHERE substr(id, 1, ?) = ? ORDER BY id"
+        rows = self.db.execute(query, (len(ref), ref)).fetchall()
         ids = [r["id"] for r in rows]
         if ref in ids:
             return ref
