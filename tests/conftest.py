@@ -30,6 +30,7 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "xdg-config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("LOOPTUNE_DATA_DIR", str(tmp_path / "data"))  # sessions: never the user's store
     monkeypatch.delenv("LOOPTUNE_MCP_CONFIG", raising=False)
     return config / "looptune" / "mcp.json"
 

@@ -100,8 +100,9 @@ async def test_a_turn_cancelled_mid_tool_leaves_a_history_a_model_can_continue(s
 def test_a_turn_whose_writer_died_reads_as_interrupted(store):
     sid = store.create(backend="scripted", model="m")
     store.begin_turn(sid, [UserMessage(content="never answered")], [])
-    assert store.turns(sid)[0].outcome == "interrupted"
-    assert [m.content for m in store.messages(sid)] == ["never answered"]
+    with SessionStore(store.path) as reader:
+        assert reader.turns(sid)[0].outcome == "interrupted"
+        assert [m.content for m in reader.messages(sid)] == ["never answered"]
 
 
 def test_sessions_are_found_by_unique_prefix_and_ambiguity_is_explained(store):

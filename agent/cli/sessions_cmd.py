@@ -12,7 +12,7 @@ from rich.text import Text
 from agent.cli.errors import CliError
 from agent.cli.repl.transcript import print_transcript
 from agent.sessions.export import export_sessions
-from agent.sessions.store import SessionError, SessionStore
+from agent.sessions.store import SessionError, SessionStore, TurnRecord
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -74,13 +74,18 @@ def cmd_show(args: argparse.Namespace, store: SessionStore) -> int:
     header = f"session {info.id} · {info.source} · {info.backend}: {info.model} · {info.created_at[:19]}"
     out.print(Text(header, style="bold"))
     print_transcript(out, store.messages(session_id))
-    outcomes = ", ".join(f"{t.turn}: {t.outcome}" for t in store.turns(session_id))
+    outcomes = ", ".join(_outcome(t) for t in store.turns(session_id))
     out.print(Text(f"turns: {outcomes or 'none'}", style="dim"))
     return 0
 
 
+def _outcome(turn: TurnRecord) -> str:
+    return f"{turn.turn}: {turn.outcome}" + (f" ({turn.error})" if turn.error else "")
+
+
 def cmd_export(args: argparse.Namespace, store: SessionStore) -> int:
-    ids = [store.resolve(ref) for ref in args.ids] or [s.id for s in reversed(store.list())]
+    # dict.fromkeys: a session named twice (id and prefix) is exported once.
+    ids = list(dict.fromkeys(store.resolve(ref) for ref in args.ids)) or [s.id for s in reversed(store.list())]
     path = Path(args.output).expanduser()
     try:
         report = export_sessions(store, ids, path, ok_only=args.ok_only)

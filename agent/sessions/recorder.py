@@ -14,7 +14,8 @@ from agent.loop import Event, Final, RunError, StepEnd, TextDelta, ToolCallFinis
 from agent.messages import AssistantMessage, Message, ToolCall, ToolMessage, ToolSpec
 from agent.sessions.store import SessionStore
 
-CANCELLED_CALL = "Error: cancelled by the user before the tool answered."
+CANCELLED = "cancelled by the user"
+CANCELLED_CALL = f"Error: {CANCELLED} before the tool answered."
 CANCELLED_TEXT = " [cancelled]"
 
 
@@ -26,14 +27,15 @@ class _Step:
     calls: list[ToolCall] = field(default_factory=list)
     outcomes: dict[str, ToolOutcome] = field(default_factory=dict)
 
-    def messages(self) -> list[Message]:
-        """The step as messages a model can continue from."""
+    def messages(self, reason: str = CANCELLED) -> list[Message]:
+        """The step as messages a model can continue from: every call gets an answer."""
         if not self.calls:
-            return [AssistantMessage(content=self.text + CANCELLED_TEXT)] if self.text else []
+            return [AssistantMessage(content=self.text.rstrip() + CANCELLED_TEXT)] if self.text else []
         out: list[Message] = [AssistantMessage(content=self.text or None, tool_calls=list(self.calls))]
+        unanswered = f"Error: {reason} before the tool answered."
         for call in self.calls:
             done = self.outcomes.get(call.id)
-            out.append(ToolMessage(tool_call_id=call.id, content=done.text if done else CANCELLED_CALL))
+            out.append(ToolMessage(tool_call_id=call.id, content=done.text if done else unanswered))
         return out
 
 
@@ -71,13 +73,13 @@ class TurnRecorder:
         elif isinstance(event, RunError):
             self._end("error", event.message)
 
-    def cancel(self) -> None:
+    def cancel(self, reason: str = CANCELLED) -> None:
         """Close a turn cut short: the step in flight is kept as far as it got."""
         if self.ended:
             return
-        if messages := self.step.messages():
+        if messages := self.step.messages(reason):
             self._store_step(messages)
-        self._end("cancelled")
+        self._end("cancelled", reason)
 
     def _store_step(self, messages: list[Message]) -> None:
         self.store.add_messages(self.session_id, self.turn, messages)

@@ -108,7 +108,13 @@ class SessionStore:
         # Autocommit: every statement is durable at once; multi-row writes use explicit transactions.
         self.db = sqlite3.connect(str(self.path), timeout=5.0, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self._migrate()
+        # Turns this store opened and has not ended: still 'running', not 'interrupted', to their own writer.
+        self._open: set[tuple[str, int]] = set()
+        try:
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise SessionError(f"{self.path}: cannot open the session database: {exc}") from exc
 
     def _migrate(self) -> None:
         self.db.execute("PRAGMA busy_timeout = 5000")
@@ -167,9 +173,7 @@ class SessionStore:
             row["source"], row["turns"], json.loads(row["meta"] or "{}"),
         )  # fmt: skip
 
-    _SELECT = (
-        "SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turns FROM sessions s"
-    )
+    _SELECT = "SELECT s.*, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id) AS turns FROM sessions s"
 
     def info(self, session_id: str) -> SessionInfo:
         """One session's summary."""
@@ -192,6 +196,7 @@ class SessionStore:
     def begin_turn(self, session_id: str, messages: list[Message], tools: list[ToolSpec]) -> int:
         """Open the next turn (outcome 'running') with its first messages; returns its number."""
         with self._transaction():
+            self._require(session_id)
             row = self.db.execute("SELECT COALESCE(MAX(turn), 0) + 1 FROM turns WHERE session_id = ?", (session_id,))
             turn = row.fetchone()[0]
             self.db.execute(
@@ -203,6 +208,7 @@ class SessionStore:
                 "UPDATE sessions SET title = COALESCE(title, ?), updated_at = ? WHERE id = ?",
                 (_title(messages), now(), session_id),
             )
+        self._open.add((session_id, turn))
         return turn
 
     def add_messages(
@@ -210,21 +216,22 @@ class SessionStore:
     ) -> None:
         """Append one step's messages to a turn (and the tools it saw)."""
         with self._transaction():
+            self._update_turn(
+                session_id, turn, "steps = steps + 1, tools = COALESCE(?, tools)",
+                (_tools_json(tools) if tools is not None else None,),
+            )  # fmt: skip
             self._append(session_id, turn, messages)
-            self.db.execute(
-                "UPDATE turns SET steps = steps + 1, tools = COALESCE(?, tools) WHERE session_id = ? AND turn = ?",
-                (_tools_json(tools) if tools is not None else None, session_id, turn),
-            )
-            self.db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
+            self._touch(session_id)
 
     def end_turn(
         self, session_id: str, turn: int, outcome: str, *, error: str | None = None, duration_s: float | None = None
     ) -> None:
         """Record how a turn ended."""
-        self.db.execute(
-            "UPDATE turns SET outcome = ?, error = ?, duration_s = ?, ended_at = ? WHERE session_id = ? AND turn = ?",
-            (outcome, error, duration_s, now(), session_id, turn),
-        )
+        with self._transaction():
+            columns = "outcome = ?, error = ?, duration_s = ?, ended_at = ?"
+            self._update_turn(session_id, turn, columns, (outcome, error, duration_s, now()))
+            self._touch(session_id)
+        self._open.discard((session_id, turn))
 
     def messages(self, session_id: str) -> list[Message]:
         """Every stored message of a session, in order."""
@@ -240,9 +247,21 @@ class SessionStore:
         return grouped
 
     def turns(self, session_id: str) -> list[TurnRecord]:
-        """A session's turns in order; one still 'running' is reported as 'interrupted' (its writer is gone)."""
+        """A session's turns in order; one 'running' that this store did not open reads as 'interrupted'."""
         rows = self.db.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY turn", (session_id,))
-        return [_turn(r) for r in rows]
+        return [_turn(r, (session_id, r["turn"]) in self._open) for r in rows]
+
+    def _require(self, session_id: str) -> None:
+        if self.db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+            raise SessionError(f"no session {session_id!r} in {self.path}")
+
+    def _update_turn(self, session_id: str, turn: int, columns: str, values: tuple[Any, ...]) -> None:
+        sql = f"UPDATE turns SET {columns} WHERE session_id = ? AND turn = ?"
+        if self.db.execute(sql, (*values, session_id, turn)).rowcount == 0:
+            raise SessionError(f"no turn {turn} in session {session_id!r} in {self.path}")
+
+    def _touch(self, session_id: str) -> None:
+        self.db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
 
     def _append(self, session_id: str, turn: int, messages: list[Message]) -> None:
         row = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?", (session_id,))
@@ -273,9 +292,10 @@ def _tools_json(tools: list[ToolSpec]) -> str:
     return json.dumps([t.to_wire() for t in tools], ensure_ascii=False)
 
 
-def _turn(row: sqlite3.Row) -> TurnRecord:
+def _turn(row: sqlite3.Row, own: bool) -> TurnRecord:
     tools = [ToolSpec.model_validate(t) for t in json.loads(row["tools"] or "[]")]
-    outcome = "interrupted" if row["outcome"] == "running" else row["outcome"]
+    # Another process's 'running' turn is only reported as interrupted, never rewritten: its writer may live on.
+    outcome = "interrupted" if row["outcome"] == "running" and not own else row["outcome"]
     return TurnRecord(
         row["turn"], row["started_at"], row["ended_at"], outcome, row["error"], row["duration_s"], row["steps"], tools
     )
