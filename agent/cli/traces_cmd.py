@@ -1,0 +1,40 @@
+"""`looptune traces generate|validate|stats`: the work is in `training.traces`, imported on use."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from agent.cli.agent_setup import add_local_flags
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("traces", help="generate verified training traces; validate and count trace files")
+    actions = parser.add_subparsers(dest="traces_command", required=True, metavar="ACTION")
+    _generate(actions.add_parser("generate", help="run tasks with a teacher, keep the verified episodes"))
+
+
+def _lazy(module: str, function: str):
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), function)(args)
+
+    return run
+
+
+def _generate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tasks", required=True, metavar="FILE", help="task JSONL (looptune tasks generate)")
+    parser.add_argument("--teacher", default="oracle", help="oracle (the tasks' reference plans) or a backend name")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="trace JSONL (appended, resumable)")
+    parser.add_argument("--jobs", type=int, default=4, help="episodes at once (default 4)")
+    parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (default 300)")
+    parser.add_argument("--seed", type=int, help="sampling seed for a model teacher")
+    parser.add_argument("--retry-rejected", action="store_true", help="run the tasks rejected by an earlier run again")
+    teacher = parser.add_argument_group("model teacher (rejection sampling: only episodes passing every check)")
+    teacher.add_argument("--model", help="model id or path")
+    teacher.add_argument("--adapter", help="LoRA adapter path")
+    teacher.add_argument("--base-url", help="OpenAI-compatible base URL")
+    teacher.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
+    teacher.add_argument("--script", help="turns for --teacher scripted")
+    add_local_flags(teacher)
+    parser.set_defaults(handler=_lazy("training.traces.cli", "generate_command"))

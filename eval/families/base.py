@@ -1,0 +1,133 @@
+"""Task families: seeded generators of tasks from intents, phrasings and entity pools.
+
+An intent (e.g. "add a task with a due date") builds one task from a context
+that hands out entities and renders the user's request from one of the
+intent's phrasings. Splits are declared, not sampled: every fourth phrasing
+of an intent and every fourth item of an entity pool belong to the test
+split, so held-out tasks use phrasings and entities never seen in training.
+This module knows nothing of servers or of how tasks run.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from eval.families.style import styled
+from eval.tasks import Task
+
+T = TypeVar("T")
+SPLITS = ("train", "test")
+HOLDOUT = 4  # every HOLDOUT-th phrasing / entity (index % 4 == 3) is test-only
+REFERENCE = datetime(2026, 11, 16, 9, 0)  # a Monday; each task's clock is a seeded offset from it
+
+
+def in_split(index: int, split: str) -> bool:
+    """Whether item `index` of a phrasing list or entity pool belongs to `split`."""
+    test = index % HOLDOUT == HOLDOUT - 1
+    return test if split == "test" else not test
+
+
+@dataclass
+class Draft:
+    """What an intent builds; the family adds id, clock and provenance."""
+
+    category: str
+    servers: list[str]
+    expected_calls: list[dict[str, Any]]
+    reference_answer: str
+    checks: list[dict[str, Any]]
+    setup: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] | None = None  # default: one user turn, the rendered request
+
+
+class Ctx:
+    """Randomness, split and clock for building one task."""
+
+    def __init__(
+        self, rng: random.Random, split: str, now: datetime, phrasing: str, options: dict[str, Any] | None = None
+    ) -> None:
+        self.rng, self.split, self.now, self.phrasing = rng, split, now, phrasing
+        self.options = options or {}  # family-specific knobs, e.g. {"masked": 0.3} for generic
+        self.slots: dict[str, Any] = {}  # what the phrasing's {names} become; set by the intent
+
+    def pick(self, pool: Sequence[T]) -> T:
+        """An entity from `pool`, from this split's share (pools under 4 items are shared)."""
+        return self.rng.choice(self._share(pool))
+
+    def sample(self, pool: Sequence[T], k: int) -> list[T]:
+        """`k` distinct entities from this split's share of `pool`."""
+        return self.rng.sample(self._share(pool), k)
+
+    def _share(self, pool: Sequence[T]) -> list[T]:
+        if len(pool) < HOLDOUT:
+            return list(pool)
+        return [item for i, item in enumerate(pool) if in_split(i, self.split)]
+
+    def choice(self, options: Sequence[T]) -> T:
+        """Any option (not an entity: no split)."""
+        return self.rng.choice(options)
+
+    def request(self, **slots: Any) -> str:
+        """The user's request: the chosen phrasing, restyled, with `slots` filled in."""
+        return styled(self.phrasing, self.rng).format(**{**self.slots, **slots})
+
+    def phrase(self, phrasings: Sequence[str], **slots: Any) -> str:
+        """Another utterance (e.g. an earlier turn), from this split's share of `phrasings`."""
+        return styled(self.pick(phrasings), self.rng).format(**slots)
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    phrasings: tuple[str, ...]
+    build: Callable[[Ctx], Draft]
+
+    def phrasing_ids(self, split: str) -> list[int]:
+        """Indexes of this intent's phrasings that belong to `split`."""
+        return [k for k in range(len(self.phrasings)) if in_split(k, split)]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A named set of intents; `generate` is deterministic in (n, split, seed)."""
+
+    name: str
+    intents: tuple[Intent, ...]
+    description: str = ""
+
+    def template_ids(self, split: str) -> set[str]:
+        """Every template id (family/intent/phrasing) of `split`."""
+        return {f"{self.name}/{i.name}/{k}" for i in self.intents for k in i.phrasing_ids(split)}
+
+    def generate(self, n: int, split: str, seed: int, options: dict[str, Any] | None = None) -> list[Task]:
+        """`n` tasks of `split`, intents taken in turn so each gets its share."""
+        order = list(self.intents)
+        random.Random(f"{seed}/{self.name}/order").shuffle(order)
+        return [self._task(order[i % len(order)], i, split, seed, options) for i in range(n)]
+
+    def _task(self, intent: Intent, index: int, split: str, seed: int, options: dict[str, Any] | None) -> Task:
+        rng = random.Random(f"{seed}/{self.name}/{split}/{index}")
+        k = rng.choice(intent.phrasing_ids(split))
+        now = REFERENCE + timedelta(days=rng.randrange(60), minutes=15 * rng.randrange(40))
+        ctx = Ctx(rng, split, now, intent.phrasings[k], options)
+        draft = intent.build(ctx)
+        messages = draft.messages or [{"role": "user", "content": ctx.request()}]
+        meta = {"family": self.name, "intent": intent.name, "template": f"{self.name}/{intent.name}/{k}"}
+        return Task.model_validate(
+            {
+                "id": f"{self.name}-{split}-{seed}-{index:05d}",
+                "category": draft.category,
+                "servers": draft.servers,
+                "setup": draft.setup,
+                "messages": messages,
+                "now": now.isoformat(),
+                "expected_calls": draft.expected_calls,
+                "reference_answer": draft.reference_answer,
+                "checks": draft.checks,
+                "meta": {**meta, "split": split, "seed": seed},
+            }
+        )

@@ -1,0 +1,102 @@
+"""`looptune traces generate`: tasks in, verified traces out, with a live progress bar.
+
+Imported by the agent CLI only inside the subcommand. It turns flags into a
+teacher and a config and prints; the work is in `training.traces.generate`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import anyio
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from agent.cli.errors import CliError
+from eval.oracle import NAME as ORACLE
+from eval.oracle import oracle_backend
+from eval.runner import Episode, EpisodeConfig
+from eval.tasks import TaskError, load_tasks
+from training.traces.generate import Summary, TeacherFor, generate_traces, rejected_path
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    """Run the tasks with the teacher; exit 1 when nothing at all was kept."""
+    try:
+        tasks = load_tasks(args.tasks)
+    except TaskError as exc:
+        raise CliError(str(exc), code=2) from exc
+    output = Path(args.output)
+    if args.retry_rejected:
+        rejected_path(output).unlink(missing_ok=True)
+    config = EpisodeConfig(max_steps=args.max_steps, timeout_s=args.timeout, seed=args.seed)
+    summary = anyio.run(_run, args, tasks, output, config)
+    _report(summary, output)
+    return 0 if summary.kept or summary.skipped or not tasks else 1
+
+
+async def _run(args: argparse.Namespace, tasks: list, output: Path, config: EpisodeConfig) -> Summary:
+    teacher_for, close = _teacher(args)
+    try:
+        with _progress() as progress:
+            bar = progress.add_task("traces", total=len(tasks), kept=0, rejected=0)
+            counts = {"kept": 0, "rejected": 0}
+
+            def advance(episode: Episode) -> None:
+                counts["kept" if episode.passed else "rejected"] += 1
+                progress.update(bar, advance=1, **counts)
+
+            summary = await generate_traces(
+                tasks, teacher_for, output, teacher=args.teacher, jobs=args.jobs, config=config, on_episode=advance
+            )
+    except ValueError as exc:  # an output file that is not ours to append to
+        raise CliError(str(exc), code=2) from exc
+    finally:
+        await close()
+    return summary
+
+
+def _teacher(args: argparse.Namespace) -> tuple[TeacherFor, object]:
+    if args.teacher == ORACLE:
+
+        async def nothing() -> None:
+            return None
+
+        return oracle_backend, nothing
+    from agent.cli.agent_setup import make_backend
+
+    backend = make_backend(argparse.Namespace(**{**vars(args), "backend": args.teacher}))
+    return (lambda task: backend), backend.aclose
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[green]kept {task.fields[kept]}[/] · [red]rejected {task.fields[rejected]}[/]"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def _report(summary: Summary, output: Path) -> None:
+    table = Table("outcome", "tasks", box=None)
+    table.add_row("kept", str(summary.kept))
+    for kind, n in summary.rejected.most_common():
+        table.add_row(f"rejected: {kind}", str(n))
+    if summary.skipped:
+        table.add_row("already decided (skipped)", str(summary.skipped))
+    err.print(table)
+    if summary.torn:
+        err.print(f"[yellow]cut a torn last line ({summary.torn} bytes) left by an interrupted run[/]")
+    err.print(f"traces: {output}  ·  rejected ids and reasons: {rejected_path(output)}")
+    print(json.dumps({"kept": summary.kept, "rejected": sum(summary.rejected.values()), "skipped": summary.skipped}))

@@ -1,0 +1,104 @@
+"""Trace generation: run tasks through the real loop with a teacher, keep the verified episodes.
+
+APIGen's recipe with our runtime as the executor: the format is checked by
+the loop (arguments parsed and schema-validated before dispatch), execution is
+real (fresh real servers per episode), and the task's checks are the semantic
+verification. Kept traces go to the output file, rejected task ids (with
+their reasons) to `<output>.rejected.jsonl`; both are append-only journals,
+so a re-run skips every task already decided. It knows teachers only as a
+function from task to backend.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from agent.backends.base import Backend
+from eval.runner import Episode, EpisodeConfig, run_episode
+from eval.tasks import Task
+from training.traces.journal import Journal, open_journal
+
+TeacherFor = Callable[[Task], Backend]  # a fresh backend per task (oracle) or the same one (a model)
+Progress = Callable[[Episode], None]
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    skipped: int = 0  # already decided by an earlier run
+    kept: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)  # by reason kind
+    torn: int = 0  # bytes of a torn last line cut from a killed run's output
+
+    def add(self, episode: Episode) -> None:
+        if episode.passed:
+            self.kept += 1
+        else:
+            self.rejected[reason_kind(episode.reason)] += 1
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a rejection: the failing check type, or what broke ("timed out", "setup", ...)."""
+    head = reason.split(":", 1)[0].strip()
+    return " ".join(head.split()[:2]) if head else "unknown"
+
+
+def rejected_path(output: Path) -> Path:
+    """Where rejected task ids and reasons are journaled next to `output`."""
+    return output.with_name(output.name + ".rejected.jsonl")
+
+
+@dataclass
+class Outputs:
+    kept: Journal
+    rejected: Journal
+
+    def record(self, episode: Episode, teacher: str) -> None:
+        if episode.passed and episode.trace is not None:
+            episode.trace.meta["teacher"] = teacher
+            self.kept.append(episode.trace.model_dump(mode="json", exclude_none=True))
+        else:
+            self.rejected.append({"task_id": episode.task.id, "reason": episode.reason, "teacher": teacher})
+
+    def close(self) -> None:
+        self.kept.close()
+        self.rejected.close()
+
+
+async def generate_traces(
+    tasks: list[Task],
+    teacher_for: TeacherFor,
+    output: Path,
+    *,
+    teacher: str,
+    jobs: int = 4,
+    config: EpisodeConfig | None = None,
+    on_episode: Progress | None = None,
+) -> Summary:
+    """Run every undecided task (at most `jobs` at once) and journal each verdict as it lands."""
+    outputs = Outputs(open_journal(output), open_journal(rejected_path(output)))
+    decided = outputs.kept.done | outputs.rejected.done
+    todo = [t for t in tasks if t.id not in decided]
+    summary = Summary(total=len(tasks), skipped=len(tasks) - len(todo), torn=outputs.kept.torn)
+    limit = anyio.Semaphore(max(1, jobs))
+
+    async def one(task: Task) -> None:
+        async with limit:
+            episode = await run_episode(task, teacher_for(task), config)
+        outputs.record(episode, teacher)
+        summary.add(episode)
+        if on_episode is not None:
+            on_episode(episode)
+
+    try:
+        async with anyio.create_task_group() as tg:
+            for task in todo:
+                tg.start_soon(one, task)
+    finally:
+        outputs.close()
+    return summary
