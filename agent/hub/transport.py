@@ -9,8 +9,9 @@ bundled servers per episode cheap.
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import IO, Any
 
 from mcp.client.sse import sse_client
@@ -37,9 +38,26 @@ def build_inproc(factory: str, args: list[str]) -> Any:
         raise ValueError(f"factory {factory!r} is not of the form module:function")
     build = getattr(importlib.import_module(module_name), attr)
     try:
-        return build(list(args))
+        with _host_logging_kept():
+            return build(list(args))
     except SystemExit as exc:  # argparse inside a factory must not exit the agent's process
         raise ValueError(f"{factory} rejected its arguments {args} (exit {exc.code})") from None
+
+
+@contextmanager
+def _host_logging_kept() -> Iterator[None]:
+    """MCPServer() configures root logging (a handler at INFO); in-process, the host's setup must win."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        server_log = logging.getLogger("mcp.server")
+        if server_log.level == logging.NOTSET:
+            # Per-call lines like "Tool 'read' failed" repeat what the caller already gets as a tool error.
+            server_log.setLevel(logging.WARNING)
 
 
 def open_transport(config: ServerConfig, errlog: IO[str]) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from eval.families.style import styled
+from eval.families.style import stated, styled
 from eval.tasks import Task
 
 T = TypeVar("T")
@@ -76,8 +76,8 @@ class Ctx:
         return styled(self.phrasing, self.rng).format(**{**self.slots, **slots})
 
     def phrase(self, phrasings: Sequence[str], **slots: Any) -> str:
-        """Another utterance (e.g. an earlier turn), from this split's share of `phrasings`."""
-        return styled(self.pick(phrasings), self.rng).format(**slots)
+        """An earlier statement (not a request), from this split's share of `phrasings`."""
+        return stated(self.pick(phrasings), self.rng).format(**slots)
 
 
 @dataclass(frozen=True)

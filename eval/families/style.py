@@ -13,7 +13,62 @@ import re
 _SLOT = re.compile(r"(\{\w+\})")
 ASKING = ("could you ", "can you ", "would you ")
 COMMAND_PREFIXES = ("", "", "", "please ", "hey, ", "I need you to ", "quick one: ", *ASKING)
+NEUTRAL_PREFIXES = ("", "", "", "hey, ", "hi! ", "quick one: ")
 QUESTION_PREFIXES = ("", "", "", "hey, ", "hi! ", "quick question: ", "sorry to bother you, ")
+# "Could you ..." only reads right before an imperative verb.
+VERBS = frozenset(
+    (
+        "add",
+        "back",
+        "calculate",
+        "change",
+        "check",
+        "complete",
+        "compute",
+        "convert",
+        "copy",
+        "count",
+        "create",
+        "delete",
+        "describe",
+        "drop",
+        "duplicate",
+        "evaluate",
+        "execute",
+        "find",
+        "get",
+        "give",
+        "grep",
+        "list",
+        "look",
+        "make",
+        "mark",
+        "name",
+        "open",
+        "print",
+        "pull",
+        "put",
+        "query",
+        "read",
+        "remind",
+        "remove",
+        "run",
+        "save",
+        "search",
+        "show",
+        "spell",
+        "store",
+        "sum",
+        "take",
+        "tell",
+        "tick",
+        "track",
+        "translate",
+        "use",
+        "work",
+        "write",
+    )
+)
 SUFFIXES = ("", "", "", ", please.", ", thanks!", " - thank you.", " thx", " asap!", " :)")
 
 
@@ -22,13 +77,34 @@ def styled(template: str, rng: random.Random) -> str:
     text = _typo(template, rng) if rng.random() < 0.2 else template
     body = text.rstrip(".!?")
     end = text[len(body) :]
-    prefix = rng.choice(QUESTION_PREFIXES if end.startswith("?") else COMMAND_PREFIXES)
+    prefix = rng.choice(_prefixes(body, end))
     if prefix and not body.startswith("{"):  # "Can you {title} -- add that" reads wrong
-        body = prefix + body[0].lower() + body[1:]
+        body = prefix + (body if prefix.endswith("! ") else _decap(body))
         end = "?" if prefix in ASKING else end
     suffix = rng.choice(SUFFIXES) if end else ""  # a request ending in a {slot} keeps its last word clean
     text = _cap(body) + (suffix or end)
     return text.lower() if rng.random() < 0.1 and "{" not in text else text
+
+
+def stated(template: str, rng: random.Random) -> str:
+    """A statement (not a request): maybe one typo, maybe a casual opener; no please/thanks."""
+    text = _typo(template, rng) if rng.random() < 0.2 else template
+    opener = rng.choice(("", "", "", "Oh, ", "FYI: ", "By the way, "))
+    if opener and not text.startswith("{"):
+        text = opener + _decap(text)
+    return text
+
+
+def _prefixes(body: str, end: str) -> tuple[str, ...]:
+    if end.startswith("?"):
+        return QUESTION_PREFIXES
+    first = body.split(" ", 1)[0].lower()
+    return COMMAND_PREFIXES if first in VERBS else NEUTRAL_PREFIXES
+
+
+def _decap(text: str) -> str:
+    """Lower-case the first letter, unless it is the word "I"."""
+    return text if re.match(r"I\b", text) else text[:1].lower() + text[1:]
 
 
 def _cap(text: str) -> str:

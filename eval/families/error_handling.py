@@ -1,0 +1,240 @@
+"""`error_handling`: a call fails (missing file, bad SQL, unknown id or unit, code that raises).
+
+The request makes the failing call the natural first move (the user names a
+slightly wrong path, column or id); the reference plan then recovers (list,
+describe, retry) or tells the user plainly. The error result stays in the
+trace: recovering from it is what these tasks teach.
+"""
+
+from __future__ import annotations
+
+from eval.families.base import Ctx, Draft, Family, Intent
+from eval.families.build import any_of, call, contains, not_called, optional, regex, setup
+from eval.families.entities import FILES, TABLES
+from eval.families.single_tool import docs_setup, todo_setup
+
+CATEGORY = "error_handling"
+NOT_FOUND = r"(?i)\b(no|not|isn't|doesn't|does not|couldn't|can't|cannot|unknown|missing|exist)"
+WRONG_EXTENSION = {".txt": ".md", ".md": ".txt", ".ini": ".cfg"}
+# (table, the name a person uses for a column, the real column)
+WRONG_COLUMNS = (
+    ("products", "cost", "price"),
+    ("products", "quantity", "stock"),
+    ("employees", "pay", "salary"),
+    ("employees", "department", "team"),
+    ("books", "writer", "author"),
+    ("books", "published", "year"),
+    ("orders", "client", "customer"),
+    ("orders", "total", "amount"),
+    ("cities", "inhabitants", "population"),
+    ("invoices", "customer", "client"),
+    ("invoices", "amount", "total"),
+    ("plants", "location", "room"),
+)
+MISSING_TABLES = ("customers", "staff", "inventory", "sales", "users", "payments", "tickets", "suppliers")
+# (code template, what went wrong, a regex any correct explanation matches)
+FAILING_CODE = (
+    (
+        "print({n} / 0)",
+        "ZeroDivisionError: division by zero. You cannot divide by zero.",
+        r"(?i)(ZeroDivision|division by zero|divide by zero|divided by zero)",
+    ),
+    (
+        "total = {n}\nprint(totl)",
+        "NameError: name 'totl' is not defined. It looks like a typo for 'total'.",
+        r"(?i)(NameError|not defined|typo|totl)",
+    ),
+    (
+        "items = [1, 2, 3]\nprint(items[{n}])",
+        "IndexError: list index out of range. The list only has 3 items.",
+        r"(?i)(IndexError|out of range)",
+    ),
+    (
+        "print(int('{n}a'))",
+        "ValueError: invalid literal for int(). The text is not a whole number.",
+        r"(?i)(ValueError|invalid literal)",
+    ),
+    (
+        "prices = {{'tea': 3}}\nprint(prices['coffee{n}'])",
+        "KeyError: the dictionary has no such key, only 'tea'.",
+        r"(?i)(KeyError|key)",
+    ),
+)
+UNKNOWN_UNITS = ("parsecs", "furlongs per fortnight", "smoots", "cubits", "light-years", "leagues", "spans", "chains")
+
+
+def _draft(servers: list[str], calls: list[dict], answer: str, checks: list[dict], **extra) -> Draft:
+    return Draft(CATEGORY, sorted(servers), calls, answer, checks, **extra)
+
+
+def _table(name: str):
+    return next(t for t in TABLES if t.name == name)
+
+
+def wrong_extension(ctx: Ctx) -> Draft:
+    f = ctx.pick([f for f in FILES if "." + f.path.rsplit(".", 1)[-1] in WRONG_EXTENSION])
+    stem, ext = f.path.rsplit(".", 1)
+    wrong = f"{stem}{WRONG_EXTENSION['.' + ext]}"
+    folder = f.path.rsplit("/", 1)[0]
+    ctx.slots = {"path": wrong}
+    calls = [
+        call("files__read_file", path=wrong),
+        call("files__list_dir", path=any_of(folder, folder + "/", "./" + folder)),
+        call("files__read_file", path=f.path),
+    ]
+    answer = f"There is no {wrong}, but {f.path} exists; it says:\n{f.content}"
+    checks = [contains(f.fact), not_called("files__write_file"), not_called("files__delete_file")]
+    return _draft(["files"], calls, answer, checks, setup=[setup("files__write_file", path=f.path, content=f.content)])
+
+
+def missing_doc(ctx: Ctx) -> Draft:
+    docs, seeded = docs_setup(ctx, 2)
+    missing = f"doc-{ctx.rng.randrange(5, 40)}"
+    ctx.slots = {"doc": missing}
+    answer = (
+        f"There is no document {missing}. The knowledge base has doc-1 '{docs[0].title}' and doc-2 '{docs[1].title}'."
+    )
+    calls = [call("knowledge__read", doc_id=missing)]
+    checks = [regex(NOT_FOUND), not_called("knowledge__delete"), not_called("knowledge__add")]
+    return _draft(["knowledge"], calls, answer, checks, setup=seeded)
+
+
+def wrong_column(ctx: Ctx) -> Draft:
+    table_name, wrong, right = ctx.pick(WRONG_COLUMNS)
+    table = _table(table_name)
+    key = table.columns[0].split()[0]
+    index = [c.split()[0] for c in table.columns].index(right)
+    ctx.slots = {"table": table.name, "column": wrong, "key": key}
+    calls = [
+        call("sql__query", sql=f"SELECT {key}, {wrong} FROM {table.name}"),
+        call("sql__describe_table", table=table.name),
+        call(
+            "sql__query",
+            sql=any_of(f"SELECT {key}, {right} FROM {table.name}", f"SELECT {right}, {key} FROM {table.name}"),
+        ),
+    ]
+    pairs = [(row[0], row[index]) for row in table.rows]
+    answer = f"There is no '{wrong}' column; the right one is '{right}': " + "; ".join(f"{k}: {v}" for k, v in pairs)
+    first, last = pairs[0], pairs[-1]
+    checks = [contains(right), contains(first[0]), contains(last[1]), not_called("sql__execute")]
+    return _draft(["sql"], calls, answer, checks, setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def missing_table(ctx: Ctx) -> Draft:
+    table = ctx.pick(TABLES)
+    missing = ctx.pick(MISSING_TABLES)
+    ctx.slots = {"table": missing}
+    calls = [call("sql__query", sql=any_of(f"SELECT COUNT(*) FROM {missing}", f"SELECT * FROM {missing}"))]
+    answer = f"There is no {missing} table in the database; the only table is {table.name}."
+    checks = [regex(NOT_FOUND), contains(table.name), not_called("sql__execute")]
+    return _draft(["sql"], calls, answer, checks, setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def unknown_task(ctx: Ctx) -> Draft:
+    titles, seeded = todo_setup(ctx, 2)
+    task_id = ctx.rng.randrange(5, 30)
+    ctx.slots = {"id": task_id}
+    calls = [call("tasks__complete_task", task_id=task_id), call("tasks__list_tasks", status=optional("open"))]
+    answer = (
+        f"There is no task {task_id}. Your open tasks are 1: {titles[0]} and 2: {titles[1]}. Which one did you mean?"
+    )
+    checks = [regex(NOT_FOUND), contains(titles[0]), not_called("tasks__delete_task")]
+    return _draft(["tasks"], calls, answer, checks, setup=seeded)
+
+
+def failing_code(ctx: Ctx) -> Draft:
+    template, explanation, explained = ctx.choice(FAILING_CODE)
+    code = template.format(n=ctx.rng.randrange(3, 99)).replace("\n", "; ")
+    ctx.slots = {"code": code}
+    calls = [call("sandbox__run_python", code=code, timeout_s=optional(10))]
+    return _draft(["sandbox"], calls, f"The code failed: {explanation}", [regex(explained)])
+
+
+def unknown_unit(ctx: Ctx) -> Draft:
+    unit = ctx.pick(UNKNOWN_UNITS)
+    value = ctx.choice((3, 7, 12, 40))
+    ctx.slots = {"value": value, "unit": unit}
+    calls = [
+        call("calc__convert_units", value=value, from_unit=unit, to_unit=any_of("m", "meters", "km", "kilometers"))
+    ]
+    answer = f"I can't convert {unit}: the converter does not know that unit. It supports metric and imperial units."
+    return _draft(["calc"], calls, answer, [regex(NOT_FOUND)])
+
+
+INTENTS = (
+    Intent(
+        "files.wrong_extension",
+        (
+            "Read {path}.",
+            "What's in {path}?",
+            "Show me the file {path}.",
+            "Open {path} and tell me what it says.",
+            "Print {path} for me.",
+        ),
+        wrong_extension,
+    ),
+    Intent(
+        "knowledge.missing_doc",
+        (
+            "Read document {doc}.",
+            "What does {doc} say?",
+            "Open {doc} from the knowledge base.",
+            "Show me {doc}.",
+        ),
+        missing_doc,
+    ),
+    Intent(
+        "sql.wrong_column",
+        (
+            "Show me the {column} column of the {table} table, with the {key} of each row.",
+            "List each {key} and its {column} from {table}.",
+            "Query {table} for {key} and {column}.",
+            "What's the {column} for every {key} in {table}?",
+            "Select {key}, {column} from the {table} table.",
+        ),
+        wrong_column,
+    ),
+    Intent(
+        "sql.missing_table",
+        (
+            "How many rows are in the {table} table?",
+            "Count the records in {table}.",
+            "Show me everything in the {table} table.",
+            "Query the {table} table for me.",
+        ),
+        missing_table,
+    ),
+    Intent(
+        "tasks.unknown_id",
+        (
+            "Mark task {id} as done.",
+            "Complete task number {id}.",
+            "I finished task {id}, tick it off.",
+            "Task {id} is done.",
+        ),
+        unknown_task,
+    ),
+    Intent(
+        "sandbox.failing_code",
+        (
+            "Run this Python: {code}",
+            "What does this code print? {code}",
+            "Execute {code} and tell me the result.",
+            "Can you run {code} in the sandbox?",
+            "Try running this snippet: {code}",
+        ),
+        failing_code,
+    ),
+    Intent(
+        "calc.unknown_unit",
+        (
+            "Convert {value} {unit} to meters.",
+            "How many meters is {value} {unit}?",
+            "What's {value} {unit} in km?",
+            "Change {value} {unit} into meters please.",
+        ),
+        unknown_unit,
+    ),
+)
+
+FAMILY = Family("error_handling", INTENTS, "a call fails; correct it or tell the user")
