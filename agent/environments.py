@@ -20,14 +20,20 @@ from agent.registry import ServerConfig
 def bundled_configs(
     state_dir: str, names: Sequence[str] | None = None, *, inproc: bool = True
 ) -> dict[str, ServerConfig]:
-    """Configs for (some of) the bundled servers, all keeping state under `state_dir`."""
-    from mcp_servers import bundled_servers
+    """Configs for (some of) the bundled servers, all keeping state under `state_dir`.
 
-    entries = bundled_servers(state_dir, inproc=inproc)
-    unknown = sorted(set(names or ()) - set(entries))
+    Besides the bundled names, `synthetic-<seed>[-masked]` mounts a generated toolset.
+    """
+    from mcp_servers import BUNDLED, episode_servers
+
+    wanted = list(names or BUNDLED)
+    entries = episode_servers(wanted, state_dir, inproc=inproc)
+    unknown = sorted(set(wanted) - set(entries))
     if unknown:
-        raise ValueError(f"not bundled servers: {', '.join(unknown)} (bundled: {', '.join(entries)})")
-    return {name: ServerConfig.model_validate(entries[name]) for name in names or entries}
+        raise ValueError(
+            f"not bundled servers: {', '.join(unknown)} (bundled: {', '.join(BUNDLED)}, or synthetic-<seed>)"
+        )
+    return {name: ServerConfig.model_validate(entries[name]) for name in wanted}
 
 
 @asynccontextmanager

@@ -40,3 +40,28 @@ def bundled_servers(
             if state_dir is None:
                 entries[name]["env"] = dict(STATE_ENV)
     return entries
+
+
+def episode_servers(
+    names: list[str], state_dir: str | os.PathLike[str], *, inproc: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Registry entries for an episode's servers: bundled names and `synthetic-<seed>[-masked]`.
+
+    Unknown names are left out; the caller reports them.
+    """
+    from mcp_servers.synthetic import episode_args
+
+    bundled = bundled_servers(state_dir, inproc=inproc)
+    entries: dict[str, dict[str, Any]] = {}
+    for name in names:
+        args = episode_args(name)
+        if name in bundled:
+            entries[name] = bundled[name]
+        elif args is not None:
+            args += ["--state-dir", str(state_dir)]
+            entries[name] = (
+                {"factory": "mcp_servers.synthetic:build", "args": args}
+                if inproc
+                else {"command": sys.executable, "args": ["-m", "mcp_servers.synthetic", *args]}
+            )
+    return entries
