@@ -12,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("traces", help="generate verified training traces; validate and count trace files")
     actions = parser.add_subparsers(dest="traces_command", required=True, metavar="ACTION")
     _generate(actions.add_parser("generate", help="run tasks with a teacher, keep the verified episodes"))
+    _validate(actions.add_parser("validate", help="check a trace file as OpenAI fine-tuning and TRL would"))
+    _stats(actions.add_parser("stats", help="counts by category, tool, steps and token length"))
 
 
 def _lazy(module: str, function: str):
@@ -38,3 +40,24 @@ def _generate(parser: argparse.ArgumentParser) -> None:
     teacher.add_argument("--script", help="turns for --teacher scripted")
     add_local_flags(teacher)
     parser.set_defaults(handler=_lazy("training.traces.cli", "generate_command"))
+
+
+def _tokenizer_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tokenizer", default="bundled", metavar="bundled|none|DIR", help="for token lengths (default: bundled)"
+    )
+
+
+def _validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--max-tokens", type=int, default=4096, help="longest allowed trace (default 4096)")
+    parser.add_argument("--fix-out", metavar="OUT", help="write only the valid lines here")
+    _tokenizer_flag(parser)
+    parser.set_defaults(handler=_lazy("training.traces.cli", "validate_command"))
+
+
+def _stats(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _tokenizer_flag(parser)
+    parser.set_defaults(handler=_lazy("training.traces.cli", "stats_command"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import anyio
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -100,3 +101,62 @@ def _report(summary: Summary, output: Path) -> None:
         err.print(f"[yellow]cut a torn last line ({summary.torn} bytes) left by an interrupted run[/]")
     err.print(f"traces: {output}  ·  rejected ids and reasons: {rejected_path(output)}")
     print(json.dumps({"kept": summary.kept, "rejected": sum(summary.rejected.values()), "skipped": summary.skipped}))
+
+
+def _counter(args: argparse.Namespace):
+    from training.traces.tokens import TokenizerError, token_counter
+
+    try:
+        return token_counter(args.tokenizer)
+    except TokenizerError as exc:
+        raise CliError(str(exc), code=2) from exc
+
+
+def _existing(path: str) -> Path:
+    file = Path(path)
+    if not file.is_file():
+        raise CliError(f"{file}: no such trace file", code=2)
+    return file
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """Print every problem as file:line: reason; exit 1 if any line is invalid."""
+    from training.traces.validate import validate_file, write_valid
+
+    report = validate_file(_existing(args.file), _counter(args), args.max_tokens)
+    for line in report.messages():
+        print(line)
+    kinds = ", ".join(f"{kind} {n}" for kind, n in report.kinds().most_common())
+    summary = f"{report.lines} lines: {len(report.valid)} valid, {report.invalid} invalid"
+    err.print(summary + (f" ({kinds})" if kinds else ""))
+    if args.fix_out:
+        kept = write_valid(report, Path(args.fix_out))
+        err.print(f"wrote {kept} valid lines to {args.fix_out} (dropped {report.invalid})")
+    return 1 if report.invalid else 0
+
+
+def stats_command(args: argparse.Namespace) -> int:
+    """Counts by category, outcome and tool; steps, calls and lengths as min/p50/p95/max."""
+    from training.traces.stats import trace_stats
+
+    stats = trace_stats(_existing(args.file), _counter(args))
+    if args.json:
+        print(json.dumps(stats, indent=2))
+        return 0
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(f"{stats['traces']} traces ({stats['invalid_lines']} invalid lines not counted)")
+    for title in ("by_category", "by_outcome", "calls_by_tool"):
+        table = Table(title.replace("_", " "), "traces" if title != "calls_by_tool" else "calls", box=None)
+        for key, n in stats[title].items():
+            table.add_row(escape(str(key)), str(n))
+        out.print(table)
+    table = Table("per trace", "min", "p50", "p95", "max", "mean", box=None)
+    for key, label in (
+        ("steps", "assistant turns"),
+        ("calls_per_trace", "tool calls"),
+        ("length", stats["length_unit"]),
+    ):
+        spread = stats[key]
+        table.add_row(label, *(str(spread.get(k, "-")) for k in ("min", "p50", "p95", "max", "mean")))
+    out.print(table)
+    return 0

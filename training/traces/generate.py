@@ -21,6 +21,7 @@ import anyio
 from agent.backends.base import Backend
 from eval.runner import Episode, EpisodeConfig, run_episode
 from eval.tasks import Task
+from training.traces.checks import record_problems
 from training.traces.journal import Journal, open_journal
 
 TeacherFor = Callable[[Task], Backend]  # a fresh backend per task (oracle) or the same one (a model)
@@ -59,11 +60,16 @@ class Outputs:
     rejected: Journal
 
     def record(self, episode: Episode, teacher: str) -> None:
+        """Journal the episode: its trace when it passed and is a valid training record, else why not."""
         if episode.passed and episode.trace is not None:
             episode.trace.meta["teacher"] = teacher
-            self.kept.append(episode.trace.model_dump(mode="json", exclude_none=True))
-        else:
-            self.rejected.append({"task_id": episode.task.id, "reason": episode.reason, "teacher": teacher})
+            trace = episode.trace.model_dump(mode="json", exclude_none=True)
+            problems = record_problems(trace)
+            if not problems:
+                self.kept.append(trace)
+                return
+            episode.passed, episode.reason = False, f"format: {problems[0]}"
+        self.rejected.append({"task_id": episode.task.id, "reason": episode.reason, "teacher": teacher})
 
     def close(self) -> None:
         self.kept.close()
@@ -90,7 +96,7 @@ async def generate_traces(
     async def one(task: Task) -> None:
         async with limit:
             episode = await run_episode(task, teacher_for(task), config)
-        outputs.record(episode, teacher)
+        outputs.record(episode, teacher)  # may turn a pass into a format rejection
         summary.add(episode)
         if on_episode is not None:
             on_episode(episode)

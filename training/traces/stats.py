@@ -1,0 +1,69 @@
+"""`traces stats`: what a trace file holds, by category, outcome, tool, steps and length.
+
+Invalid lines are counted, not dropped silently. Lengths are tokens when a
+counter is given, characters of the rendered JSON otherwise. It knows nothing
+of terminals: `summary` returns plain data the CLI prints.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from training.traces.checks import line_problems
+from training.traces.tokens import Counter as TokenCounter
+
+
+def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, Any]:
+    """Counts and distributions of the valid traces of `path` (and how many lines were not)."""
+    records, invalid = [], 0
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if raw.strip():
+            record, problems = line_problems(raw)
+            if problems:
+                invalid += 1
+            else:
+                records.append(record)
+    lengths = [counter(r) if counter else len(json.dumps(r, ensure_ascii=False)) for r in records]
+    return {
+        "traces": len(records),
+        "invalid_lines": invalid,
+        "by_category": _count(r.get("meta", {}).get("category", "?") for r in records),
+        "by_outcome": _count(_outcome(r) for r in records),
+        "calls_by_tool": _count(c["function"]["name"] for r in records for c in _calls(r)),
+        "steps": _spread([sum(m["role"] == "assistant" for m in r["messages"]) for r in records]),
+        "calls_per_trace": _spread([len(_calls(r)) for r in records]),
+        "length_unit": "tokens" if counter else "characters",
+        "length": _spread(lengths),
+    }
+
+
+def _calls(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for m in record["messages"] if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+
+
+def _outcome(record: dict[str, Any]) -> str:
+    meta = record.get("meta", {})
+    if "passed" in meta:
+        return "passed" if meta["passed"] else "failed"
+    return str(meta.get("outcome", "?"))
+
+
+def _count(items) -> dict[str, int]:
+    return dict(Counter(items).most_common())
+
+
+def _spread(values: list[int]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    return {
+        "min": ordered[0],
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+        "max": ordered[-1],
+        "mean": round(statistics.fmean(ordered), 1),
+    }
