@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 
 import anyio
 from rich.console import Console
@@ -17,14 +16,11 @@ from agent.hub import Hub
 from agent.hub.peer import Elicitor, decline_elicitation
 from agent.loop import AgentLoop, Approver, LoopConfig
 from agent.messages import ToolCall
+from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig, load_registry
 from agent.sessions.store import MEMORY, SessionStore
 
 DEFAULT_BACKEND = "local"
-SYSTEM_PROMPT = (
-    "You are a helpful assistant that can call tools. Call a tool when it helps answer; "
-    "otherwise answer directly. Today is {today}."
-)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -47,7 +43,7 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--script", help="turns for --backend scripted (JSON list or JSONL)")
     parser.add_argument("--servers", help="comma-separated registry names to mount (default: all enabled)")
     parser.add_argument("--max-steps", type=int, default=16)
-    parser.add_argument("--system", help="system prompt ({today} is replaced by the date)")
+    parser.add_argument("--system", help="system prompt ({today} is replaced by the weekday and date)")
     parser.add_argument("--temperature", type=float)
     parser.add_argument("--max-tokens", type=int)
     parser.add_argument("--seed", type=int)
@@ -150,7 +146,7 @@ def open_store(args: argparse.Namespace) -> SessionStore:
 
 
 def loop_config(args: argparse.Namespace) -> LoopConfig:
-    system = (args.system or SYSTEM_PROMPT).replace("{today}", date.today().isoformat())
+    system = system_prompt(template=args.system or SYSTEM_PROMPT)
     return LoopConfig(
         args.max_steps,
         system_prompt=system,

@@ -8,6 +8,7 @@ of terminals: `summary` returns plain data the CLI prints.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 
 from training.traces.checks import line_problems
 from training.traces.tokens import Counter as TokenCounter
+
+_SYNTHETIC = re.compile(r"synthetic-\d+(-masked)?__")
 
 
 def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, An
         "invalid_lines": invalid,
         "by_category": _count(r.get("meta", {}).get("category", "?") for r in records),
         "by_outcome": _count(_outcome(r) for r in records),
-        "calls_by_tool": _count(c["function"]["name"] for r in records for c in _calls(r)),
+        "calls_by_tool": _count(_tool(c["function"]["name"]) for r in records for c in _calls(r)),
         "steps": _spread([sum(m["role"] == "assistant" for m in r["messages"]) for r in records]),
         "calls_per_trace": _spread([len(_calls(r)) for r in records]),
         "length_unit": "tokens" if counter else "characters",
@@ -43,6 +46,11 @@ def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, An
 
 def _calls(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for m in record["messages"] if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+
+
+def _tool(name: str) -> str:
+    # Generated toolsets have thousands of names; one line for all of them reads better.
+    return "synthetic (generated tools)" if _SYNTHETIC.match(name) else name
 
 
 def _outcome(record: dict[str, Any]) -> str:
