@@ -109,3 +109,51 @@ def test_tasks_families_lists_template_counts(capsys):
     assert main(["tasks", "families"]) == 0
     listing = capsys.readouterr().out
     assert all(name in listing for name in FAMILIES)
+
+
+def lazy_failures(tasks) -> list:
+    """Tasks a teacher that just says "OK." would pass: their checks verify nothing."""
+
+    async def run():
+        from agent.backends.scripted import ScriptedBackend
+        from eval.runner import run_episode
+
+        with anyio.fail_after(240):
+            return [t.id for t in tasks if (await run_episode(t, ScriptedBackend(["OK."]))).passed]
+
+    return anyio.run(run)
+
+
+@pytest.mark.parametrize("name", [f for f in FAMILIES if f != "no_tool"])
+def test_a_teacher_that_does_nothing_fails_every_task_that_needs_a_tool(name):
+    tasks = [t for seed in SEEDS for t in load_family(name).generate(20, "train", seed)]
+    assert lazy_failures(tasks) == []
+
+
+# One harmless call per bundled server: what an over-eager model would do.
+EAGER = {
+    "knowledge": ("knowledge__search", {"query": "x"}),
+    "files": ("files__list_dir", {}),
+    "sandbox": ("sandbox__run_python", {"code": "print(1)"}),
+    "sql": ("sql__list_tables", {}),
+    "calc": ("calc__evaluate", {"expression": "1"}),
+    "tasks": ("tasks__list_tasks", {}),
+}
+
+
+def test_a_teacher_that_calls_a_tool_fails_every_no_tool_task():
+    from agent.backends.scripted import ScriptedBackend
+    from eval.runner import run_episode
+
+    async def passed(tasks) -> list[str]:
+        ids = []
+        with anyio.fail_after(120):
+            for t in tasks:
+                name, arguments = EAGER[t.servers[0]]
+                script = [{"tool_calls": [{"name": name, "arguments": arguments}]}, t.reference_answer]
+                if (await run_episode(t, ScriptedBackend(script))).passed:
+                    ids.append(t.id)
+        return ids
+
+    tasks = [t for seed in SEEDS for t in load_family("no_tool").generate(20, "train", seed)]
+    assert anyio.run(passed, tasks) == []
