@@ -223,3 +223,54 @@ def test_without_a_terminal_commands_work_and_answers_are_plain_lines(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Plain **answer**.\n"
     assert "calc__evaluate" in done.stderr
+
+
+async def test_a_command_that_crashes_is_one_red_line_and_the_chat_goes_on(tmp_path):
+    from agent.cli.repl.commands import COMMANDS, command
+
+    @command("crash")
+    async def crash(chat: Chat, rest: str) -> None:
+        """A command with a bug."""
+        raise RuntimeError("bug in a command")
+
+    try:
+        done = await drive(tmp_path, "/crash\rhello\r/exit\r", ["Still here."])
+    finally:
+        del COMMANDS["crash"]
+    assert "/crash: failed: RuntimeError: bug in a command" in done.screen
+    assert "Still here." in done.screen
+
+
+async def test_unbalanced_quotes_in_command_arguments_are_a_clear_error(tmp_path):
+    done = await drive(tmp_path, "/prompt toy:greet name='Ada\r/exit\r", [])
+    assert "cannot split" in done.screen and "No closing quotation" in done.screen
+
+
+def test_markup_in_server_notices_is_printed_literally(monkeypatch):
+    import agent.cli.agent_setup as setup
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    monkeypatch.setattr(setup, "err", console)
+    setup.warn("evil", "tool skipped: [bold]x[/] and [/] stray")
+    setup.warn("evil", "server [red]evil[/] failed to start")
+    assert "evil: tool skipped: [bold]x[/] and [/] stray" in console.file.getvalue()
+    assert "warning: server [red]evil[/] failed to start" in console.file.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("answer", "key"),
+    [("y", "y"), ("YES", "y"), (" no ", "n"), ("a", "a"), ("always", "a"), ("", "n"), ("abort", None), ("yep", None)],
+)
+def test_approval_answers_are_whole_keys_or_words_never_first_letters(answer, key):
+    from agent.cli.repl.approvals import CHOICES
+    from agent.cli.repl.io import match_choice
+
+    assert match_choice(answer, CHOICES, "n") == key
+
+
+async def test_an_unclear_approval_answer_is_asked_again(tmp_path):
+    done = await drive(tmp_path, "delete a\rabort\rn\r/exit\r", [call("toy__delete_thing", name="a"), "Not deleted."])
+    after_abort = done.screen[done.screen.index("always for this tool: abort") :]
+    assert "Run toy__delete_thing?" in after_abort  # asked again, not taken as "always"
+    assert done.chat.approvals.always == set()
+    assert "declined" in done.chat.history[-2].content

@@ -111,12 +111,14 @@ def test_export_of_chosen_ids_names_each_once(db, tmp_path):
     assert Trace.model_validate_json(out.read_text()).meta["session"] == sid
 
 
-def test_export_that_keeps_nothing_exits_1_and_still_says_why(db, tmp_path):
+def test_export_that_keeps_nothing_exits_1_says_why_and_leaves_the_file_alone(db, tmp_path):
     add_session(db, "broken", ("error",))
     out = tmp_path / "none.jsonl"
+    out.write_text("an earlier export\n")
     done = looptune("export", "--db", str(db), "--ok-only", "-o", str(out))
-    assert done.returncode == 1 and "0 sessions (0 turns)" in done.stdout and "skipped 1 sessions" in done.stdout
-    assert out.read_text() == ""
+    assert done.returncode == 1
+    assert "nothing to export (1 sessions skipped)" in done.stdout and "left as it was" in done.stdout
+    assert out.read_text() == "an earlier export\n"
 
 
 def test_delete_removes_the_session_and_an_unknown_id_is_a_usage_error(db):
@@ -133,3 +135,26 @@ def test_a_database_file_that_is_not_one_is_a_clear_error(tmp_path):
     done = looptune("list", "--db", str(bogus))
     assert done.returncode == 2 and "bogus.db: cannot open the session database" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_list_prints_titles_with_markup_literally(db):
+    add_session(db, "why does [bold]x[/] break? and [/] too")
+    done = looptune("list", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert "why does [bold]x[/] break?" in done.stdout
+
+
+def test_a_session_store_that_cannot_be_opened_is_a_usage_error_suggesting_no_save(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data dir should be")
+    script = tmp_path / "script.jsonl"
+    script.write_text('"hi"\n')
+    env = {**os.environ, "LOOPTUNE_DATA_DIR": str(blocker)}
+    command = [sys.executable, "-m", "agent.cli.main", "run", "hello", "--backend", "scripted", "--script", str(script)]
+    done = subprocess.run([*command, "--servers", "calc"], capture_output=True, text=True, timeout=90, env=env)
+    assert done.returncode == 2
+    assert f"cannot open the session store {blocker}/sessions.db" in done.stderr and "--no-save" in done.stderr
+    again = subprocess.run(
+        [*command, "--servers", "calc", "--no-save"], capture_output=True, text=True, timeout=90, env=env
+    )
+    assert again.returncode == 0 and "hi" in again.stdout

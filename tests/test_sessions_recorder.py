@@ -99,13 +99,22 @@ async def test_a_cancel_while_text_streams_stores_the_text_so_far_marked_cancell
 
 
 @pytest.mark.anyio
-async def test_a_cancel_before_the_model_said_anything_keeps_just_the_question(store):
+async def test_a_cancel_before_the_model_said_anything_answers_the_question_with_a_marker(store):
     sid = store.create(backend="scripted", model="m")
     recorder = TurnRecorder(store, sid, [])
     recorder.begin([UserMessage(content="hello")], SPECS)
     recorder.cancel(reason="stopped by a test")
-    assert [m.content for m in store.messages(sid)] == ["hello"]
-    assert (store.turns(sid)[0].outcome, store.turns(sid)[0].steps) == ("cancelled", 0)
+    # Roles must alternate: the next turn's question must not follow this one directly.
+    assert [(m.role, m.content) for m in store.messages(sid)] == [("user", "hello"), ("assistant", "[cancelled]")]
+    assert recorder.history == store.messages(sid)
+    assert store.turns(sid)[0].outcome == "cancelled"
+
+
+@pytest.mark.anyio
+async def test_a_turn_that_fails_before_any_output_is_answered_with_an_error_marker(store):
+    sid = store.create(backend="scripted", model="m")
+    await drive(store, sid, [], [])  # the script has no turn: the backend fails at once
+    assert [(m.role, m.content) for m in store.messages(sid)] == [("user", "go"), ("assistant", "[no answer: error]")]
 
 
 @pytest.mark.anyio
@@ -155,7 +164,7 @@ async def test_a_failed_run_ends_the_turn_as_an_error_with_its_message_and_cance
     recorder.cancel()
     [turn] = store.turns(sid)
     assert turn.outcome == "error" and "no turn 1" in (turn.error or "")
-    assert [m.role for m in store.messages(sid)] == ["user"]
+    assert [m.role for m in store.messages(sid)] == ["user", "assistant"]  # the error marker, stored once
 
 
 @pytest.mark.anyio

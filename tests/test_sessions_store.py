@@ -215,3 +215,12 @@ def test_a_writer_killed_mid_turn_loses_nothing_it_wrote_and_its_turn_reads_as_i
         assert [m.content for m in store.messages(sid)] == ["question", "first step"]
         [turn] = store.turns(sid)
         assert (turn.outcome, turn.steps) == ("interrupted", 1)
+
+
+def test_the_latest_session_of_a_source_skips_newer_ones_of_other_sources(tmp_path):
+    with SessionStore(tmp_path / "s.db") as store:
+        chat = store.create(backend="scripted", model="m")
+        store.create(backend="scripted", model="m", source="run")
+        assert store.resolve(None, source="chat") == chat
+        with pytest.raises(SessionError, match="no eval sessions stored yet"):
+            store.resolve(None, source="eval")

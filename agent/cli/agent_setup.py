@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
 from rich.console import Console
+from rich.text import Text
 
 from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, create_backend
 from agent.cli.errors import CliError
@@ -18,7 +20,7 @@ from agent.loop import AgentLoop, Approver, LoopConfig
 from agent.messages import ToolCall
 from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig, load_registry
-from agent.sessions.store import MEMORY, SessionStore
+from agent.sessions.store import MEMORY, SessionError, SessionStore, default_db_path
 
 DEFAULT_BACKEND = "local"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -114,12 +116,15 @@ def banner(backend: Backend, hub: Hub) -> None:
     """One stderr line: which model, adapter and servers this run uses."""
     model = model_name(backend)
     up = [f"{s.name} ({s.tools} tools)" for s in hub.status() if s.state == "up"]
-    err.print(f"[dim]model: {model} ({backend.name}) · servers: {', '.join(up) or 'none'}[/]")
+    err.print(Text(f"model: {model} ({backend.name}) · servers: {', '.join(up) or 'none'}", style="dim"))
 
 
 def warn(server: str, message: str) -> None:
     """Hub notices (a server that failed to start, a collision) as one stderr line."""
-    err.print(f"[yellow]warning:[/] {message}" if message.startswith("server ") else f"[dim]{server}: {message}[/]")
+    if message.startswith("server "):
+        err.print(Text.assemble(("warning: ", "yellow"), message))
+    else:
+        err.print(Text(f"{server}: {message}", style="dim"))
 
 
 async def ask_tty(call: ToolCall) -> bool:
@@ -142,7 +147,14 @@ def make_approver(args: argparse.Namespace) -> Approver | None:
 
 def open_store(args: argparse.Namespace) -> SessionStore:
     """The session store turns are written to (in memory only with --no-save)."""
-    return SessionStore(MEMORY if args.no_save else None)
+    if args.no_save:
+        return SessionStore(MEMORY)
+    try:
+        return SessionStore()
+    except (SessionError, OSError, sqlite3.Error) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = "--no-save runs without it"
+        raise CliError(f"cannot open the session store {default_db_path()}: {message} ({hint})", 2) from exc
 
 
 def loop_config(args: argparse.Namespace) -> LoopConfig:

@@ -40,10 +40,10 @@ def main(args: argparse.Namespace) -> int:
     return anyio.run(chat, args)
 
 
-def _front_end(interactive: bool, console: Console):
+def _front_end(interactive: bool, console: Console, save: bool = True):
     if not interactive:
         return PlainIO(), PlainView(console)
-    history = data_dir() / "chat_history"
+    history = data_dir() / "chat_history" if save else None  # --no-save leaves nothing on disk, inputs included
     return TerminalIO(history=history), RichRenderer(console)
 
 
@@ -64,7 +64,7 @@ def _resumed(store: SessionStore, ref: str | None) -> str | None:
     if ref is None:
         return None
     try:
-        return store.resolve(ref or None)
+        return store.resolve(ref or None, source="chat")  # `run` sessions are one-shot; resume a conversation
     except SessionError as exc:
         raise CliError(str(exc), code=2) from exc
 
@@ -73,7 +73,7 @@ async def chat(args: argparse.Namespace) -> int:
     """Read messages and commands until /exit or end of input."""
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     console = Console(highlight=False) if interactive else Console(stderr=True, highlight=False, soft_wrap=True)
-    io, view = _front_end(interactive, console)
+    io, view = _front_end(interactive, console, save=not args.no_save)
     with open_store(args) as store:
         resume = _resumed(store, args.resume)  # before any model loads: a bad id fails fast
         async with open_agent(args, elicitor=Elicitor(io, view, console)) as loop:

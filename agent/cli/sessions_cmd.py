@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -63,7 +64,8 @@ def cmd_list(args: argparse.Namespace, store: SessionStore) -> int:
     table.add_column("model", no_wrap=True, overflow="ellipsis", max_width=22)
     table.add_column("title", no_wrap=True, overflow="ellipsis", ratio=1)
     for s in sessions:
-        table.add_row(s.id, s.updated_at[:16].replace("T", " "), str(s.turns), s.source, s.model or "", s.title or "")
+        cells = (s.id, s.updated_at[:16].replace("T", " "), str(s.turns), s.source, s.model or "", s.title or "")
+        table.add_row(*(escape(cell) for cell in cells))
     out.print(table)
     return 0
 

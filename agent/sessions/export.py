@@ -31,6 +31,8 @@ class ExportReport:
     skipped_turns: int = 0
 
     def summary(self) -> str:
+        if not self.sessions:
+            return f"nothing to export ({self.skipped_sessions} sessions skipped); {self.path} left as it was"
         return (
             f"{self.sessions} sessions ({self.turns} turns) exported to {self.path}; "
             f"skipped {self.skipped_sessions} sessions and {self.skipped_turns} turns"
@@ -87,5 +89,6 @@ def export_sessions(store: SessionStore, ids: Iterable[str], path: Path, *, ok_o
             continue
         report.sessions += 1
         lines.append(trace.to_json_line() + "\n")
-    atomic_write_text(path, "".join(lines))
+    if lines:  # an empty export must not replace an existing file with nothing
+        atomic_write_text(path, "".join(lines))
     return report

@@ -71,6 +71,7 @@ class TurnRecorder:
         elif isinstance(event, Final):
             self._end("final")
         elif isinstance(event, RunError):
+            self._answer_open_question("[no answer: error]")
             self._end("error", event.message)
 
     def cancel(self, reason: str = CANCELLED) -> None:
@@ -79,7 +80,14 @@ class TurnRecorder:
             return
         if messages := self.step.messages(reason):
             self._store_step(messages)
+        self._answer_open_question(CANCELLED_TEXT.strip())
         self._end("cancelled", reason)
+
+    def _answer_open_question(self, marker: str) -> None:
+        # A turn that ends before any model output would leave two user messages in a row next turn,
+        # which chat templates and fine-tuning APIs refuse.
+        if self.history and self.history[-1].role == "user":
+            self._store_step([AssistantMessage(content=marker)])
 
     def _store_step(self, messages: list[Message]) -> None:
         self.store.add_messages(self.session_id, self.turn, messages)

@@ -146,12 +146,14 @@ class SessionStore:
         )
         return sid
 
-    def resolve(self, ref: str | None) -> str:
-        """A session id from an exact id, a unique prefix, or None/"" for the most recent one."""
+    def resolve(self, ref: str | None, source: str | None = None) -> str:
+        """A session id from an exact id, a unique prefix, or None/"" for the most recent one (of `source`)."""
         if not ref:
-            row = self.db.execute("SELECT id FROM sessions ORDER BY updated_at DESC, rowid DESC LIMIT 1").fetchone()
+            where, params = ("WHERE source = ?", (source,)) if source else ("", ())
+            query = f"SELECT id FROM sessions {where} ORDER BY updated_at DESC, rowid DESC LIMIT 1"
+            row = self.db.execute(query, params).fetchone()
             if row is None:
-                raise SessionError(f"no sessions stored yet in {self.path}")
+                raise SessionError(f"no {source + ' ' if source else ''}sessions stored yet in {self.path}")
             return row["id"]
         if len(ref) < MIN_PREFIX:
             raise SessionError(f"session id {ref!r} is too short: give at least {MIN_PREFIX} characters")

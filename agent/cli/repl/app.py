@@ -111,6 +111,8 @@ class Chat:
                 return
             except CommandError as exc:
                 self.error(str(exc))
+            except Exception as exc:  # noqa: BLE001 - a bug in one command must not end the chat
+                self.error(f"{line.strip()[:60]}: failed: {type(exc).__name__}: {exc}")
 
     @contextmanager
     def interruptible(self) -> Iterator[anyio.CancelScope]:

@@ -8,6 +8,7 @@ text after its name; it reports problems by raising `CommandError`.
 from __future__ import annotations
 
 import difflib
+import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,14 @@ def first_word_choices(chat: Chat, name: str) -> list[str]:
     """Completions for a command's first argument ([] when it has none)."""
     found = COMMANDS.get(name)
     return found.choices(chat) if found and found.choices else []
+
+
+def split_words(text: str) -> list[str]:
+    """Shell-like words of a command's arguments; unbalanced quotes are a CommandError."""
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise CommandError(f"cannot split {text!r}: {exc}") from None
 
 
 def kv_pairs(words: list[str]) -> dict[str, Any]:

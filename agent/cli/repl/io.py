@@ -30,6 +30,17 @@ class ChatIO(Protocol):
         ...
 
 
+def match_choice(answer: str, choices: dict[str, str], default: str) -> str | None:
+    """The key an answer means: the key itself or the meaning's first word ("y", "yes"); None if neither."""
+    said = answer.strip().lower()
+    if not said:
+        return default
+    for key, meaning in choices.items():
+        if said in (key, meaning.split()[0].lower()):
+            return key
+    return None  # "abort" is not "always": ask again rather than guess
+
+
 class PlainIO:
     """One message per line from a pipe or file; questions are never asked (the default answers)."""
 

@@ -17,6 +17,8 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import Output
 
+from agent.cli.repl.io import match_choice
+
 PROMPT = "you> "
 CONTINUATION = "...  "
 
@@ -92,8 +94,8 @@ class TerminalIO:
             answer = await self.ask_text(f"{question} {menu}: ")
             if answer is None:
                 return default
-            key = answer.strip().lower()[:1] or default
-            if key in choices:
+            key = match_choice(answer, choices, default)
+            if key is not None:
                 return key
 
     async def ask_text(self, question: str, default: object = None) -> str | None:

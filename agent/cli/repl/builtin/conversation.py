@@ -53,17 +53,19 @@ async def history(chat: Chat, rest: str) -> None:
 
 @command("save", "FILE")
 async def save(chat: Chat, rest: str) -> None:
-    """Write this conversation as trace JSONL (one line, ready for training)."""
+    """Write this conversation as one trace line (all turns, failed ones too; `looptune traces validate` checks it)."""
     if not rest:
         raise CommandError("usage: /save FILE")
     if chat.session_id is None:
         raise CommandError("nothing to save yet: this conversation has no turns")
     path = Path(rest).expanduser()
     try:
-        export_sessions(chat.store, [chat.session_id], path, ok_only=False)
+        report = export_sessions(chat.store, [chat.session_id], path, ok_only=False)
     except OSError as exc:
         raise CommandError(f"{path}: cannot write: {exc.strerror}") from exc
-    chat.console.print(f"saved session {chat.session_id} to {path}")
+    if not report.sessions:
+        raise CommandError("nothing to save yet: this conversation has no stored turns")
+    chat.console.print(Text(f"saved session {chat.session_id} to {path}"))
 
 
 @command("approve", "on|off", choices=lambda chat: ["on", "off"])

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from agent.cli import mcp_cmd
 from agent.cli.argv import split_command
 from agent.cli.errors import CliError
-from agent.cli.repl.commands import CommandError, command, kv_pairs
+from agent.cli.repl.commands import CommandError, command, kv_pairs, split_words
 from agent.messages import AssistantMessage, Message, UserMessage
 from agent.registry import RegistryError, load_registry
 
@@ -36,7 +36,7 @@ async def tools(chat: Chat, rest: str) -> None:
         table.add_column(column)
     for tool in shown:
         flag = "[yellow]asks first[/]" if tool.destructive else ""
-        table.add_row(tool.name, tool.spec().function.description, flag)
+        table.add_row(escape(tool.name), escape(tool.spec().function.description), flag)
     chat.console.print(table if shown else Text("no tools", style="dim"))
 
 
@@ -48,8 +48,8 @@ async def servers(chat: Chat, rest: str) -> None:
         table.add_column(column)
     for status in chat.hub.status():
         style = "green" if status.state == "up" else "red"
-        row = (status.transport, str(status.tools), str(status.restarts), status.error or "")
-        table.add_row(status.name, f"[{style}]{status.state}[/]", *row)
+        row = (status.transport, str(status.tools), str(status.restarts), escape(status.error or ""))
+        table.add_row(escape(status.name), Text(status.state, style=style), *row)
     chat.console.print(table)
 
 
@@ -68,7 +68,7 @@ def _mcp_parser() -> argparse.ArgumentParser:
 
 
 def _parse_mcp(chat: Chat, rest: str) -> argparse.Namespace:
-    head, tail = split_command(shlex.split(rest))
+    head, tail = split_command(split_words(rest))
     try:
         args = _mcp_parser().parse_args(head)
     except (argparse.ArgumentError, SystemExit) as exc:
@@ -144,7 +144,7 @@ async def prompts(chat: Chat, rest: str) -> None:
     for column in ("prompt", "arguments", "description"):
         table.add_column(column)
     for server, prompt in found:
-        table.add_row(f"{server}:{prompt.name}", _signature(prompt), prompt.description or "")
+        table.add_row(escape(f"{server}:{prompt.name}"), escape(_signature(prompt)), escape(prompt.description or ""))
     chat.console.print(table if found else Text("no server offers prompts", style="dim"))
 
 
@@ -179,7 +179,7 @@ def _content_text(content: Any) -> str:
 @command("prompt", "NAME [key=value ...]")
 async def prompt(chat: Chat, rest: str) -> None:
     """Run an MCP prompt: its messages become this turn."""
-    words = shlex.split(rest)
+    words = split_words(rest)
     if not words:
         raise CommandError("usage: /prompt NAME [key=value ...] (see /prompts)")
     server, found = _pick(await _all_prompts(chat), words[0])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from agent.backends import BackendError, BackendOptions, available_backends, create_backend
 from agent.cli.agent_setup import local_options, model_name
-from agent.cli.repl.commands import CommandError, command
+from agent.cli.repl.commands import CommandError, command, split_words
 
 if TYPE_CHECKING:
     from agent.cli.repl.app import Chat
@@ -79,7 +78,7 @@ async def backend(chat: Chat, rest: str) -> None:
         chat.console.print(f"backend: {chat.backend.name} ({model_name(chat.backend)})")
         return
     try:
-        parsed = _backend_parser().parse_args(shlex.split(rest))
+        parsed = _backend_parser().parse_args(split_words(rest))
     except (argparse.ArgumentError, SystemExit, ValueError) as exc:
         raise CommandError(f"usage: /backend {COMMAND_USAGE}: {exc}") from exc
     try:
