@@ -158,3 +158,16 @@ def test_stats_count_categories_tools_and_steps_and_report_invalid_lines(tmp_pat
     assert stats["steps"]["max"] == 2 and stats["calls_per_trace"]["min"] == 0
     assert main(["traces", "stats", str(path), "--tokenizer", "none"]) == 0
     assert "calc__evaluate" in capsys.readouterr().out
+
+
+def test_export_drops_meta_and_skips_invalid_failed_and_other_category_lines(tmp_path, capsys):
+    path, out = tmp_path / "t.jsonl", tmp_path / "openai.jsonl"
+    failed = {**GOOD, "meta": {"category": "single_tool", "passed": False}}
+    chat = {**GOOD, "meta": {"category": "no_tool", "passed": True}}
+    write(path, json.dumps(GOOD), "{broken", json.dumps(failed), json.dumps(chat))
+    assert main(["traces", "export", str(path), "-o", str(out), "--category", "single_tool"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows == [{"messages": GOOD["messages"], "tools": GOOD["tools"]}]
+    err = capsys.readouterr().err
+    assert "wrote 1 traces" in err and "1 invalid" in err and "1 failed episode" in err and "1 other category" in err
+    assert main(["traces", "validate", str(out), "--tokenizer", "none"]) == 0

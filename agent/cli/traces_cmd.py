@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _generate(actions.add_parser("generate", help="run tasks with a teacher, keep the verified episodes"))
     _validate(actions.add_parser("validate", help="check a trace file as OpenAI fine-tuning and TRL would"))
     _stats(actions.add_parser("stats", help="counts by category, tool, steps and token length"))
+    _export(actions.add_parser("export", help="bare messages+tools lines for OpenAI fine-tuning / TRL (no meta)"))
 
 
 def _lazy(module: str, function: str):
@@ -61,3 +62,11 @@ def _stats(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     _tokenizer_flag(parser)
     parser.set_defaults(handler=_lazy("training.traces.cli", "stats_command"))
+
+
+def _export(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT")
+    parser.add_argument("--category", action="append", metavar="C", help="only this category (repeatable)")
+    parser.add_argument("--all", action="store_true", help="keep failed episodes too (meta.passed false)")
+    parser.set_defaults(handler=_lazy("training.traces.cli", "export_command"))

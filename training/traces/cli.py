@@ -160,3 +160,13 @@ def stats_command(args: argparse.Namespace) -> int:
         table.add_row(label, *(str(spread.get(k, "-")) for k in ("min", "p50", "p95", "max", "mean")))
     out.print(table)
     return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """Write bare messages+tools lines; exit 1 when nothing was written."""
+    from training.traces.export import export_traces
+
+    report = export_traces(_existing(args.file), Path(args.output), passed_only=not args.all, categories=args.category)
+    skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.most_common())
+    err.print(f"wrote {report.written} traces to {args.output}" + (f" (skipped {skipped})" if skipped else ""))
+    return 0 if report.written else 1
