@@ -84,7 +84,7 @@ def _describe(exc: BaseException) -> str:
 async def _run(task: Task, backend: Backend, config: EpisodeConfig) -> Episode:
     async with fresh_environment(task.servers, inproc=config.inproc, on_notice=_ignore) as hub:
         await _setup(task, hub)
-        result = await _loop(task, backend, hub, config).run(_conversation(task))
+        result = await _loop(task, backend, hub, config).run(list(task.messages))
         return await _score(task, result, hub)
 
 
@@ -110,10 +110,6 @@ def _loop(task: Task, backend: Backend, hub: Hub, config: EpisodeConfig) -> Agen
         seed=config.seed,
     )
     return AgentLoop(backend, hub, loop_config)
-
-
-def _conversation(task: Task) -> list[Any]:
-    return list(task.messages)
 
 
 async def _score(task: Task, result: RunResult, hub: Hub) -> Episode:
