@@ -42,6 +42,9 @@ def test_oracle_traces_are_kept_with_real_tool_results_and_task_meta(tmp_path, c
     tool_turns = [m for t in traces for m in t["messages"] if m["role"] == "tool"]
     assert tool_turns and all(m["content"] for m in tool_turns)
     assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"kept": 12, "rejected": 0, "skipped": 0}
+    saved = json.loads((tmp_path / "traces.jsonl.config.json").read_text())
+    assert saved["settings"]["teacher"] == "oracle" and saved["settings"]["jobs"] == 3
+    assert saved["settings"]["tasks"] == str(tasks.resolve()) and saved["last_run"]["kept"] == 12
 
 
 def test_a_teacher_that_fails_the_checks_has_its_episodes_rejected_with_reasons(tmp_path, capsys):

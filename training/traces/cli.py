@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from agent.cli.errors import CliError
+from agent.fsutil import atomic_write_text
 from eval.oracle import NAME as ORACLE
 from eval.oracle import oracle_backend
 from eval.runner import Episode, EpisodeConfig
@@ -37,8 +39,23 @@ def generate_command(args: argparse.Namespace) -> int:
         rejected_path(output).unlink(missing_ok=True)
     config = EpisodeConfig(max_steps=args.max_steps, timeout_s=args.timeout, seed=args.seed)
     summary = anyio.run(_run, args, tasks, output, config)
+    _save_config(args, output, summary)
     _report(summary, output)
     return 0 if summary.kept or summary.skipped or not tasks else 1
+
+
+def config_path(output: Path) -> Path:
+    """Where the resolved generation settings are saved next to the traces."""
+    return output.with_name(output.name + ".config.json")
+
+
+def _save_config(args: argparse.Namespace, output: Path, summary: Summary) -> None:
+    # Later stages (training, eval) read which tasks and teacher made these traces from here.
+    keys = ("tasks", "teacher", "model", "adapter", "base_url", "jobs", "max_steps", "timeout", "seed")
+    settings = {key: getattr(args, key, None) for key in keys}
+    settings["tasks"] = str(Path(args.tasks).resolve())
+    counts = {"kept": summary.kept, "rejected": dict(summary.rejected), "skipped": summary.skipped}
+    atomic_write_text(config_path(output), json.dumps({"settings": settings, "last_run": counts}, indent=2) + "\n")
 
 
 async def _run(args: argparse.Namespace, tasks: list, output: Path, config: EpisodeConfig) -> Summary:
@@ -99,7 +116,8 @@ def _report(summary: Summary, output: Path) -> None:
     err.print(table)
     if summary.torn:
         err.print(f"[yellow]cut a torn last line ({summary.torn} bytes) left by an interrupted run[/]")
-    err.print(f"traces: {output}  ·  rejected ids and reasons: {rejected_path(output)}")
+    err.print(Text(f"traces: {output}  ·  rejected (ids, reasons): {rejected_path(output)}"))
+    err.print(Text(f"settings: {config_path(output)}"))
     print(json.dumps({"kept": summary.kept, "rejected": sum(summary.rejected.values()), "skipped": summary.skipped}))
 
 
