@@ -79,6 +79,18 @@ async def test_enter_sends_and_alt_enter_inserts_a_newline():
             assert await term.read() == "line one\nline two"
 
 
+async def test_ctrl_r_searches_the_history_and_enter_takes_the_match():
+    with create_pipe_input() as pipe:
+        term = TerminalIO(input=pipe, output=DummyOutput())
+        lines = []
+        with anyio.fail_after(WAIT_S):
+            # One prompt at a time: keys typed ahead of a prompt are not a search a person makes.
+            for keys in ("add buy milk\r", "list tasks\r", "\x12buy\r\r"):
+                pipe.send_text(keys)
+                lines.append(await term.read())
+        assert lines == ["add buy milk", "list tasks", "add buy milk"]
+
+
 async def test_ctrl_c_at_the_prompt_clears_the_line_and_ctrl_d_ends_input():
     with create_pipe_input() as pipe:
         pipe.send_text("half a thought\x03kept\r\x04")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.completion import Completer
+from prompt_toolkit.filters import is_searching
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
@@ -27,7 +28,7 @@ def key_bindings() -> KeyBindings:
     """Enter sends (or picks the highlighted completion); Alt+Enter inserts a newline."""
     bindings = KeyBindings()
 
-    @bindings.add("enter")
+    @bindings.add("enter", filter=~is_searching)  # during Ctrl+R, Enter takes the match (prompt-toolkit's own)
     def _send(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
         state = buffer.complete_state
