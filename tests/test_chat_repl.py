@@ -23,7 +23,7 @@ from agent.cli.main import build_parser
 from agent.cli.repl.app import Chat
 from agent.cli.repl.completion import ChatCompleter
 from agent.cli.repl.elicit import Elicitor
-from agent.cli.repl.render import RichRenderer
+from agent.cli.repl.render import RichRenderer, result_text
 from agent.cli.repl.terminal import TerminalIO
 from agent.hub import Hub
 from agent.loop import AgentLoop, LoopConfig, ToolCallStarted, ToolProgress
@@ -286,3 +286,11 @@ async def test_an_unclear_approval_answer_is_asked_again(tmp_path):
     assert "Run toy__delete_thing?" in after_abort  # asked again, not taken as "always"
     assert done.chat.approvals.always == set()
     assert "declined" in done.chat.history[-2].content
+
+
+def test_a_result_names_its_tool_and_is_cut_by_lines_and_characters():
+    text = "\n".join(["x" * 500] + [f"line {i}" for i in range(20)])
+    shown = result_text(text, False, 0.25, "toy__echo").plain
+    first, *rest = shown.splitlines()
+    assert first.startswith("  │ xxx") and first.endswith("…") and len(first) < 220
+    assert rest[-1] == "  └ toy__echo · 0.25 s · +13 lines"

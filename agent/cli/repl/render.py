@@ -35,6 +35,7 @@ from agent.loop import (
 from agent.messages import ToolCall
 
 RESULT_LINES = 8
+LINE_CHARS = 200  # one 50 KB JSON line must not flood the terminal either
 THINKING = "thinking"
 
 
@@ -54,18 +55,19 @@ def call_panel(call: ToolCall, *, needs_approval: bool = False) -> Panel:
 
 
 def clipped(text: str, limit: int = RESULT_LINES) -> tuple[str, int]:
-    """The first `limit` lines of `text` and how many lines were left out."""
+    """The first `limit` lines of `text` (each cut at LINE_CHARS) and how many lines were left out."""
     lines = text.rstrip("\n").splitlines() or [""]
-    return "\n".join(lines[:limit]), max(0, len(lines) - limit)
+    shown = [line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…" for line in lines[:limit]]
+    return "\n".join(shown), max(0, len(lines) - limit)
 
 
-def result_text(text: str, is_error: bool, duration_s: float) -> Text:
-    """A tool result as a few indented lines, with a `+N lines` marker when longer."""
+def result_text(text: str, is_error: bool, duration_s: float, name: str = "") -> Text:
+    """A tool result as a few indented lines, ending with the tool's name (parallel results interleave)."""
     shown, hidden = clipped(text)
     out = Text()
     for line in shown.splitlines() or [""]:
         out.append("  │ ", style="dim").append(line + "\n", style="red" if is_error else "")
-    tail = f"  └ {duration_s:.2f} s" + (f" · +{hidden} lines" if hidden else "")
+    tail = f"  └ {name + ' · ' if name else ''}{duration_s:.2f} s" + (f" · +{hidden} lines" if hidden else "")
     return out.append(tail, style="red dim" if is_error else "dim")
 
 
@@ -199,7 +201,8 @@ class RichRenderer:
     def _on_result(self, event: ToolCallFinished) -> None:
         self._activity.running.pop(event.call.id, None)
         self.stats.errors += event.outcome.is_error
-        self._print(result_text(event.outcome.text, event.outcome.is_error, event.outcome.duration_s))
+        outcome = event.outcome
+        self._print(result_text(outcome.text, outcome.is_error, outcome.duration_s, event.call.name))
 
     def _on_step(self, event: StepEnd) -> None:
         self.stats.steps += 1
