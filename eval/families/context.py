@@ -8,10 +8,12 @@ requests, so held-out conversations are new throughout.
 
 from __future__ import annotations
 
+import re
+
 from eval.families.base import Ctx, Draft, Family, Intent
-from eval.families.build import any_of, call, contains, optional, setup, state
+from eval.families.build import any_of, call, called, contains, optional, regex, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.dates import MONTHS
+from eval.families.dates import MONTHS, relative_date
 from eval.families.entities import TABLES
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
@@ -22,7 +24,10 @@ CHATTER = (
     ("Sorry, my cat just walked over the keyboard.", "No problem at all!"),
     ("It's raining again here.", "Sorry to hear that. Stay dry!"),
     ("Give me a second, I'm making coffee.", "Take your time."),
+    ("Do you ever get tired of these questions?", "Not at all, happy to help."),
+    ("Ugh, my internet keeps dropping.", "That's annoying! I'm here whenever you're back."),
 )
+ASIDES = ("Long day today.", "Sorry for the slow replies, busy morning.", "Finally home.", "What a week.")
 # (what happens, to-do title, a word the title must contain)
 EVENTS = (
     ("my sister's wedding", "buy a wedding gift", "gift"),
@@ -36,10 +41,28 @@ EVENTS = (
 )
 EVENT_PHRASES = (
     "{event} is on {day}.",
-    "Just so you know, {event} is on {day}.",
     "I've got {event} coming up on {day}.",
+    "We finally fixed the date: {event} is on {day}.",
     "Remember that {event} is {day}.",
-    "Heads up: {event} is happening on {day}.",
+    "Looks like {event} will be on {day}.",
+)
+# (to-do title as said, a shorter title, a word any title must contain)
+CHORES = (
+    ("renew my passport", "renew passport", "passport"),
+    ("call the plumber about the leak", "call the plumber", "plumber"),
+    ("return the rental car", "return rental car", "rental"),
+    ("cancel the magazine subscription", "cancel magazine subscription", "magazine"),
+    ("get the bike serviced", "bike service", "bike"),
+    ("send the invoice to Hooli", "send invoice to Hooli", "invoice"),
+    ("book the vet for the cat", "book the vet", "vet"),
+    ("buy new running shoes", "buy running shoes", "shoes"),
+)
+CHORE_PHRASES = (
+    "I keep forgetting to {title}.",
+    "Ugh, I still haven't managed to {title}.",
+    "I really have to {title} at some point.",
+    "Note to self: {title}.",
+    "My partner keeps reminding me to {title}.",
 )
 BUDGET_PHRASES = (
     "My monthly {thing} budget is {n} euros.",
@@ -47,7 +70,7 @@ BUDGET_PHRASES = (
     "We set aside {n} euros every month for {thing}.",
     "Each month {thing} costs me roughly {n} euros.",
 )
-THINGS = ("grocery", "coffee", "gym", "streaming", "transport", "phone", "book", "gardening")
+THINGS = ("takeaway", "coffee", "gym", "streaming", "transport", "phone", "lunch", "gardening")
 PERIODS = (("per year", 12), ("over six months", 6), ("for a quarter", 3), ("over two years", 24))
 RUN_PHRASES = (
     "I ran {km} km this morning.",
@@ -55,34 +78,60 @@ RUN_PHRASES = (
     "Today's run was {km} km.",
     "Did {km} km on the treadmill earlier.",
 )
+WEIGHT_PHRASES = (
+    "My suitcase weighs {kg} kg.",
+    "The parcel I'm sending comes to {kg} kg.",
+    "The vet says our dog is {kg} kg now.",
+    "I put the box on the scale: {kg} kg.",
+)
 PATH_PHRASES = (
-    "My notes are in {path}.",
-    "I saved everything to {path}.",
-    "The file I mean is {path}.",
-    "Everything's written down in {path}.",
+    "I've been editing {path} today.",
+    "I saved the draft to {path} yesterday.",
+    "My colleague just dropped {path} into my workspace.",
+    "There's a file, {path}, that I've been working on.",
+)
+# (what it is, a label for the file, the value)
+DETAILS = (
+    ("my new address", "Address", "Rua das Flores 12, Porto"),
+    ("the door code", "Door code", "4821#"),
+    ("my bike lock combination", "Bike lock", "3-1-7-9"),
+    ("the plumber's number", "Plumber", "0151 448 2210"),
+    ("my locker number", "Locker", "B-217"),
+    ("the parcel tracking number", "Tracking number", "JD0142 7781 GB"),
+    ("our new team channel", "Team channel", "#proj-falcon"),
+    ("my library card number", "Library card", "LC-5530-21"),
+)
+DETAIL_PHRASES = (
+    "{what} is {value}.",
+    "Just changed: {what} is now {value}.",
+    "Don't let me forget, {what} is {value}.",
+    "Quick note: {what} is {value}.",
 )
 DOC_PHRASES = (
-    "The document about {topic} is {doc} in the knowledge base.",
-    "FYI, {doc} is the doc on {topic}.",
+    "The {topic} document is {doc} in the knowledge base.",
+    "The doc on {topic} is {doc}.",
     "I think the {topic} info is in {doc}.",
     "Our {topic} doc has the id {doc}.",
 )
 TABLE_PHRASES = (
     "The data I care about is in the {table} table.",
     "We keep our {noun} in a table called {table}.",
-    "Look, the {table} table is the important one.",
-    "All the {noun} are stored in {table}.",
+    "The {table} table is the important one.",
+    "Everything I need is in the {table} table.",
 )
 DONE_PHRASES = (
     "I finally managed to {title} today.",
-    "Good news: I got around to it and did the one where I had to {title}.",
     "Phew, I was able to {title} this afternoon.",
-    "Quick update: I had time to {title} this morning.",
+    "I had time to {title} this morning.",
+    "Guess what, I got to {title} earlier.",
 )
 
 
 def _conversation(ctx: Ctx, fact: str) -> list[dict]:
-    """The fact, an acknowledgement, sometimes chatter, then the request."""
+    """The fact (sometimes after an aside), an acknowledgement, sometimes chatter, then the request."""
+    fact = _cap(fact)
+    if ctx.rng.random() < 0.25:
+        fact = f"{ctx.choice(ASIDES)} {fact}"
     turns = [{"role": "user", "content": fact}, {"role": "assistant", "content": ctx.choice(ACKS)}]
     if ctx.rng.random() < 0.4:
         said, answered = ctx.choice(CHATTER)
@@ -97,6 +146,15 @@ def _draft(
     return Draft(CATEGORY, sorted(servers), calls, answer, checks, messages=_conversation(ctx, fact), **extra)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _number(shown: object) -> dict:
+    """A check that the answer shows the whole number `shown` (thousands separators allowed)."""
+    return regex(r"(?<![\d.])" + re.sub(r"\B(?=(\d{3})+$)", ",?", str(shown)) + r"(?!,?\d)")
+
+
 def event_task(ctx: Ctx) -> Draft:
     event, title, word = ctx.pick(EVENTS)
     day = ctx.now.date().replace(day=1)
@@ -105,7 +163,17 @@ def event_task(ctx: Ctx) -> Draft:
     ctx.slots = {"title": title}
     expected = call("tasks__add_task", title=any_of(title, f"{title} for {event}"), due=day.isoformat())
     checks = [state("tasks__list_tasks", has=day.isoformat()), state("tasks__list_tasks", has=word)]
-    return _draft(ctx, _cap(fact), ["tasks"], [expected], f"Added '{title}', due {day.isoformat()}.", checks)
+    return _draft(ctx, fact, ["tasks"], [expected], f"Added '{title}', due {day.isoformat()}.", checks)
+
+
+def chore_task(ctx: Ctx) -> Draft:
+    title, short, word = ctx.pick(CHORES)
+    when, day = relative_date(ctx.rng, ctx.now.date())
+    fact = ctx.phrase(CHORE_PHRASES, title=title)
+    ctx.slots = {"when": when}
+    expected = call("tasks__add_task", title=any_of(title, short), due=day.isoformat())
+    checks = [state("tasks__list_tasks", has=f"{word}"), state("tasks__list_tasks", has=day.isoformat())]
+    return _draft(ctx, fact, ["tasks"], [expected], f"Added '{title}', due {day.isoformat()}.", checks)
 
 
 def budget(ctx: Ctx) -> Draft:
@@ -115,19 +183,27 @@ def budget(ctx: Ctx) -> Draft:
     ctx.slots = {"period": period}
     shown = evaluated(f"{n} * {factor}")
     calls = [call("calc__evaluate", expression=any_of(f"{n} * {factor}", f"{factor} * {n}"))]
-    return _draft(ctx, fact, ["calc"], calls, f"That's {shown} euros {period}.", [contains(shown)])
+    return _draft(ctx, fact, ["calc"], calls, f"That's {shown} euros {period}.", [_number(shown)])
+
+
+def _convert(ctx: Ctx, fact: str, value: float, units: tuple[tuple[str, ...], tuple[str, ...]]) -> Draft:
+    sources, targets = units
+    unit = ctx.choice(targets)
+    ctx.slots = {"unit": unit}
+    shown, _ = converted(value, sources[0], targets[0])
+    expected = call("calc__convert_units", value=value, from_unit=any_of(*sources), to_unit=any_of(*targets))
+    answer = f"{value} {sources[0]} is {shown} {unit}."
+    return _draft(ctx, fact, ["calc"], [expected], answer, [contains(number_key(shown))])
 
 
 def run_distance(ctx: Ctx) -> Draft:
     km = ctx.choice((3, 5, 7.5, 10, 12, 21.1))
-    fact = ctx.phrase(RUN_PHRASES, km=km)
-    unit = ctx.choice(("miles", "mi"))
-    ctx.slots = {"unit": unit}
-    shown, _ = converted(km, "km", "mi")
-    expected = call(
-        "calc__convert_units", value=km, from_unit=any_of("km", "kilometers"), to_unit=any_of("mi", "miles")
-    )
-    return _draft(ctx, fact, ["calc"], [expected], f"{km} km is {shown} miles.", [contains(number_key(shown))])
+    return _convert(ctx, ctx.phrase(RUN_PHRASES, km=km), km, (("km", "kilometers"), ("miles", "mi")))
+
+
+def weight(ctx: Ctx) -> Draft:
+    kg = ctx.choice((1.5, 8, 12.5, 23, 32, 70))
+    return _convert(ctx, ctx.phrase(WEIGHT_PHRASES, kg=kg), kg, (("kg", "kilograms"), ("pounds", "lb", "lbs")))
 
 
 def earlier_path(ctx: Ctx) -> Draft:
@@ -140,11 +216,21 @@ def earlier_path(ctx: Ctx) -> Draft:
     )
 
 
+def save_detail(ctx: Ctx) -> Draft:
+    what, label, value = ctx.pick(DETAILS)
+    path = f"notes/{label.lower().replace(' ', '-')}.txt"
+    fact = ctx.phrase(DETAIL_PHRASES, what=what, value=value)
+    ctx.slots = {"path": path}
+    expected = call("files__write_file", path=path, content=any_of(value, f"{label}: {value}"))
+    checks = [state("files__read_file", {"path": path}, has=value), called("files__write_file", {"path": path})]
+    return _draft(ctx, fact, ["files"], [expected], f"Done: {path} now holds {value}.", checks)
+
+
 def earlier_doc(ctx: Ctx) -> Draft:
     docs, seeded = docs_setup(ctx, 3)
     index = ctx.rng.randrange(3)
     doc = docs[index]
-    fact = ctx.phrase(DOC_PHRASES, topic=doc.keywords, doc=f"doc-{index + 1}")
+    fact = ctx.phrase(DOC_PHRASES, topic=doc.title.lower(), doc=f"doc-{index + 1}")
     ctx.slots = {"question": doc.question}
     expected = call("knowledge__read", doc_id=f"doc-{index + 1}")
     answer = f"doc-{index + 1} says: {doc.text}"
@@ -153,11 +239,14 @@ def earlier_doc(ctx: Ctx) -> Draft:
 
 def earlier_table(ctx: Ctx) -> Draft:
     table, other = ctx.sample(TABLES, 2)
+    while len(other.rows) == len(table.rows):  # the count must tell the two tables apart
+        table, other = ctx.sample(TABLES, 2)
     fact = ctx.phrase(TABLE_PHRASES, table=table.name, noun=table.noun)
     sql = any_of(f"SELECT COUNT(*) FROM {table.name}", f"SELECT COUNT(*) AS count FROM {table.name}")
     answer = f"The {table.name} table has {len(table.rows)} rows."
-    seeded = [setup("sql__execute", sql=table.ddl()), setup("sql__execute", sql=other.ddl())]
-    return _draft(ctx, fact, ["sql"], [call("sql__query", sql=sql)], answer, [contains(len(table.rows))], setup=seeded)
+    seeded = [setup("sql__execute", sql=t.ddl()) for t in ctx.rng.sample([table, other], 2)]
+    checks = [_number(len(table.rows))]
+    return _draft(ctx, fact, ["sql"], [call("sql__query", sql=sql)], answer, checks, setup=seeded)
 
 
 def finished_earlier(ctx: Ctx) -> Draft:
@@ -165,13 +254,12 @@ def finished_earlier(ctx: Ctx) -> Draft:
     index = ctx.rng.randrange(3)
     fact = ctx.phrase(DONE_PHRASES, title=titles[index])
     calls = [call("tasks__list_tasks", status=optional("open")), call("tasks__complete_task", task_id=index + 1)]
-    checks = [state("tasks__list_tasks", {"status": "done"}, has=titles[index])]
+    checks = [
+        state("tasks__list_tasks", {"status": "done"}, has=titles[index]),
+        state("tasks__list_tasks", {"status": "open"}, has=titles[index - 1]),
+    ]
     answer = f"Marked task {index + 1} '{titles[index]}' as done."
-    return _draft(ctx, _cap(fact), ["tasks"], calls, answer, checks, setup=seeded)
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return _draft(ctx, fact, ["tasks"], calls, answer, checks, setup=seeded)
 
 
 INTENTS = (
@@ -185,6 +273,17 @@ INTENTS = (
             "I need a task '{title}' due the same day.",
         ),
         event_task,
+    ),
+    Intent(
+        "tasks.chore_mentioned",
+        (
+            "Put that on my to-do list, due {when}.",
+            "Add it as a task -- I want it done {when}.",
+            "Can you make that a to-do? Due {when}.",
+            "Remind me about that {when}.",
+            "Please track that as a task due {when}.",
+        ),
+        chore_task,
     ),
     Intent(
         "calc.budget_period",
@@ -207,6 +306,16 @@ INTENTS = (
         run_distance,
     ),
     Intent(
+        "calc.weight_convert",
+        (
+            "How much is that in {unit}?",
+            "What's that in {unit}?",
+            "Convert that weight to {unit}.",
+            "How many {unit} would that be?",
+        ),
+        weight,
+    ),
+    Intent(
         "files.read_mentioned",
         (
             "What's in that file?",
@@ -217,12 +326,23 @@ INTENTS = (
         earlier_path,
     ),
     Intent(
+        "files.save_mentioned",
+        (
+            "Save that in {path}.",
+            "Write it into a file at {path} so I don't lose it.",
+            "Put that in {path}, please.",
+            "Can you store that in the file {path}?",
+            "Create {path} with that in it.",
+        ),
+        save_detail,
+    ),
+    Intent(
         "knowledge.read_mentioned",
         (
             "Open that doc and tell me {question}.",
             "Read it -- I need to know {question}.",
-            "What does that document say about {question}?",
-            "Check that doc for {question}.",
+            "What does that document say? I need to know {question}.",
+            "Check that doc and find out {question}.",
         ),
         earlier_doc,
     ),

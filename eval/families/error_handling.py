@@ -8,13 +8,15 @@ trace: recovering from it is what these tasks teach.
 
 from __future__ import annotations
 
+import re
+
 from eval.families.base import Ctx, Draft, Family, Intent
-from eval.families.build import any_of, call, contains, not_called, optional, regex, setup
+from eval.families.build import any_of, call, contains, not_called, optional, regex, setup, state
 from eval.families.entities import FILES, TABLES
 from eval.families.single_tool import docs_setup, todo_setup
 
 CATEGORY = "error_handling"
-NOT_FOUND = r"(?i)\b(no|not|isn't|doesn't|does not|couldn't|can't|cannot|unknown|missing|exist)"
+NOT_FOUND = r"(?i)\b(no|not|\w+n['’]t|cannot|unknown|missing|unsupported|(non-?)?exist\w*)\b"
 WRONG_EXTENSION = {".txt": ".md", ".md": ".txt", ".ini": ".cfg"}
 # (table, the name a person uses for a column, the real column)
 WRONG_COLUMNS = (
@@ -71,6 +73,15 @@ def _table(name: str):
     return next(t for t in TABLES if t.name == name)
 
 
+def _shows(value: object) -> dict:
+    """A check that the answer shows `value` (numbers may carry thousands separators or trailing zeros)."""
+    if isinstance(value, str):
+        return contains(value)
+    whole, _, frac = str(int(value) if float(value).is_integer() else value).partition(".")
+    grouped = re.sub(r"\B(?=(\d{3})+$)", ",?", whole)
+    return regex(rf"(?<![\d.]){grouped}" + (rf"\.{frac}" if frac else r"(?!,?\d)"))
+
+
 def wrong_extension(ctx: Ctx) -> Draft:
     f = ctx.pick([f for f in FILES if "." + f.path.rsplit(".", 1)[-1] in WRONG_EXTENSION])
     stem, ext = f.path.rsplit(".", 1)
@@ -88,15 +99,46 @@ def wrong_extension(ctx: Ctx) -> Draft:
 
 
 def missing_doc(ctx: Ctx) -> Draft:
-    docs, seeded = docs_setup(ctx, 2)
+    _, seeded = docs_setup(ctx, 2)
     missing = f"doc-{ctx.rng.randrange(5, 40)}"
     ctx.slots = {"doc": missing}
-    answer = (
-        f"There is no document {missing}. The knowledge base has doc-1 '{docs[0].title}' and doc-2 '{docs[1].title}'."
-    )
+    answer = f"There is no document {missing} in the knowledge base. Tell me its topic and I can search for it."
     calls = [call("knowledge__read", doc_id=missing)]
     checks = [regex(NOT_FOUND), not_called("knowledge__delete"), not_called("knowledge__add")]
     return _draft(["knowledge"], calls, answer, checks, setup=seeded)
+
+
+def wrong_doc_id(ctx: Ctx) -> Draft:
+    docs, seeded = docs_setup(ctx, 3)
+    index = ctx.rng.randrange(3)
+    doc, wrong = docs[index], f"doc-{ctx.rng.randrange(5, 40)}"
+    ctx.slots = {"doc": wrong, "title": doc.title.lower(), "question": doc.question}
+    calls = [
+        call("knowledge__read", doc_id=wrong),
+        call("knowledge__search", query=any_of(doc.title, doc.keywords), k=optional(5)),
+        call("knowledge__read", doc_id=f"doc-{index + 1}"),
+    ]
+    answer = f"There is no {wrong}; the {doc.title} document is doc-{index + 1}. It says: {doc.text}"
+    checks = [contains(doc.fact), not_called("knowledge__add"), not_called("knowledge__delete")]
+    return _draft(["knowledge"], calls, answer, checks, setup=seeded)
+
+
+def wrong_task_id(ctx: Ctx) -> Draft:
+    titles, seeded = todo_setup(ctx, 3)
+    index, wrong = ctx.rng.randrange(3), ctx.rng.randrange(4, 30)
+    ctx.slots = {"id": wrong, "title": titles[index]}
+    calls = [
+        call("tasks__complete_task", task_id=wrong),
+        call("tasks__list_tasks", status=optional("open")),
+        call("tasks__complete_task", task_id=index + 1),
+    ]
+    answer = f"There is no task {wrong}; '{titles[index]}' is task {index + 1}, and it is now marked done."
+    checks = [
+        state("tasks__list_tasks", {"status": "done"}, has=titles[index]),
+        state("tasks__list_tasks", {"status": "open"}, has=titles[index - 1]),
+        not_called("tasks__delete_task"),
+    ]
+    return _draft(["tasks"], calls, answer, checks, setup=seeded)
 
 
 def wrong_column(ctx: Ctx) -> Draft:
@@ -116,7 +158,7 @@ def wrong_column(ctx: Ctx) -> Draft:
     pairs = [(row[0], row[index]) for row in table.rows]
     answer = f"There is no '{wrong}' column; the right one is '{right}': " + "; ".join(f"{k}: {v}" for k, v in pairs)
     first, last = pairs[0], pairs[-1]
-    checks = [contains(right), contains(first[0]), contains(last[1]), not_called("sql__execute")]
+    checks = [_shows(first[0]), _shows(first[1]), _shows(last[1]), not_called("sql__execute")]
     return _draft(["sql"], calls, answer, checks, setup=[setup("sql__execute", sql=table.ddl())])
 
 
@@ -157,7 +199,7 @@ def unknown_unit(ctx: Ctx) -> Draft:
     calls = [
         call("calc__convert_units", value=value, from_unit=unit, to_unit=any_of("m", "meters", "km", "kilometers"))
     ]
-    answer = f"I can't convert {unit}: the converter does not know that unit. It supports metric and imperial units."
+    answer = f"I can't convert {value} {unit}: the unit converter doesn't know {unit}."
     return _draft(["calc"], calls, answer, [regex(NOT_FOUND)])
 
 
@@ -182,6 +224,17 @@ INTENTS = (
             "Show me {doc}.",
         ),
         missing_doc,
+    ),
+    Intent(
+        "knowledge.wrong_id_topic",
+        (
+            "Open {doc}, the {title} document, and tell me {question}.",
+            "Check {doc} (that's our {title} doc) -- I need to know {question}.",
+            "Look in {doc} about {title} and find out {question}.",
+            "What does {doc} say? It's the {title} one; tell me {question}.",
+            "Read me {doc} on {title}: I want to know {question}.",
+        ),
+        wrong_doc_id,
     ),
     Intent(
         "sql.wrong_column",
@@ -213,6 +266,17 @@ INTENTS = (
             "Task {id} is done.",
         ),
         unknown_task,
+    ),
+    Intent(
+        "tasks.wrong_id_recover",
+        (
+            "Mark task {id} ('{title}') as done.",
+            "I've done '{title}' -- it's task {id}, tick it off.",
+            "Complete task #{id}, the one to {title}.",
+            "Task {id} is finished ({title}). Check it off please.",
+            "'{title}' is done, that's number {id} on my list.",
+        ),
+        wrong_task_id,
     ),
     Intent(
         "sandbox.failing_code",
