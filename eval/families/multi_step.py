@@ -2,40 +2,315 @@
 
 Fresh state per episode makes every id and value predictable at generation
 time (documents are doc-1.., to-dos 1..), so the reference plan is exact even
-where a later call depends on an earlier result.
+where a later call depends on an earlier result. Pools only this family uses
+(computations on documents, deadline documents, measurement files, extra
+tables) live here; every fourth item of each is test-only, as in entities.
 """
 
 from __future__ import annotations
 
-from eval.families.base import Ctx, Draft, Family, Intent
-from eval.families.build import any_of, call, contains, optional, setup, state
+import re
+from datetime import timedelta
+
+from eval.families.base import Ctx, Draft, Family, Intent, in_split
+from eval.families.build import any_of, call, called, contains, optional, regex, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.entities import DOCS, TABLES
+from eval.families.dates import relative_date
+from eval.families.entities import DOCS, TABLES, Doc, Table
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
 CATEGORY = "multi_step"
-NUMERIC_DOCS = tuple(d for d in DOCS if d.number is not None)
-FACTORS = (2, 3, 4, 5, 8, 12, 52)
-# (table, what to find, ORDER BY clause, to-do title template)
-SUPERLATIVES = (
-    ("products", "the product with the lowest stock", "stock ASC", "reorder {name}"),
-    ("products", "the most expensive product", "price DESC", "review the price of {name}"),
-    ("employees", "the best-paid employee", "salary DESC", "schedule a salary review with {name}"),
-    ("employees", "the employee with the lowest salary", "salary ASC", "check in with {name}"),
-    ("books", "the oldest book", "year ASC", "re-read {name}"),
-    ("cities", "the biggest city", "population DESC", "plan a trip to {name}"),
-    ("cities", "the smallest city", "population ASC", "research {name}"),
-    ("plants", "the plant that needs water most often", "water_every_days ASC", "water the {name}"),
+
+# (document title, what to work out from its number, calc expression)
+COMPUTATIONS = (
+    ("Vacation policy", "the vacation a full-timer gets per year in hours, at 8 hours a day", "25 * 8"),
+    ("Expense limits", "the most I can claim for meals on a 4-day trip", "60 * 4"),
+    ("Parental leave", "the paid parental leave expressed in days", "16 * 7"),
+    ("Server maintenance", "the total hours of patching over 52 weekly patch windows", "90 * 52 / 60"),
+    ("Coffee machine", "the number of hours between two descalings", "14 * 24"),
+    ("Remote work", "the number of remote days someone could work in a 46-week year", "3 * 46"),
+    ("Bike storage", "the number of bikes 3 bike rooms that size would hold", "48 * 3"),
+    ("Laptop refresh", "the laptop replacement cycle in weeks, at 52 weeks a year", "36 / 12 * 52"),
+    ("Travel booking", "the minimum flight length for premium economy, in minutes", "6 * 60"),
+    ("Library loans", "the longest I can keep a book if I renew it once (two loan periods)", "21 * 2"),
+    ("Parking permits", "the yearly cost of a parking permit", "85 * 12"),
+    ("Onboarding", "the security training deadline for new hires, in hours", "10 * 24"),
+    ("Expense limits", "the meal allowance for a 10-day trip", "60 * 10"),
+    ("Vacation policy", "the vacation in hours for a part-timer working 6 hours a day", "25 * 6"),
 )
-RUN_DAYS = (
-    "2026-10-02",
-    "2026-10-05",
-    "2026-10-09",
-    "2026-10-12",
-    "2026-10-16",
-    "2026-10-19",
-    "2026-10-23",
-    "2026-10-26",
+# documents naming a number of days, and the to-do due that many days from today
+DEADLINES = (
+    (
+        Doc(
+            "Returns policy",
+            "Customers may return unused items within 30 days of delivery.",
+            "returns policy",
+            "how many days customers have to return items",
+            "30 days",
+            30,
+        ),
+        "return the faulty kettle",
+    ),
+    (
+        Doc(
+            "Password rotation",
+            "Passwords must be changed every 90 days; the portal warns a week ahead.",
+            "password rotation",
+            "how often passwords must be changed",
+            "90 days",
+            90,
+        ),
+        "change my password",
+    ),
+    (
+        Doc(
+            "Expense deadline",
+            "Expense claims must be filed within 14 days of the trip.",
+            "expense claim deadline",
+            "the deadline for filing expense claims",
+            "14 days",
+            14,
+        ),
+        "file the Berlin trip expenses",
+    ),
+    (
+        Doc(
+            "Invoice terms",
+            "Supplier invoices are paid within 45 days of receipt.",
+            "supplier invoice payment terms",
+            "how many days we have to pay supplier invoices",
+            "45 days",
+            45,
+        ),
+        "pay the Acme invoice",
+    ),
+    (
+        Doc(
+            "Code review",
+            "Pull requests should get a first review within 2 days.",
+            "code review turnaround",
+            "how quickly pull requests should get a first review",
+            "2 days",
+            2,
+        ),
+        "review the login pull request",
+    ),
+    (
+        Doc(
+            "Equipment loans",
+            "Projectors borrowed from facilities must come back within 7 days.",
+            "projector loans",
+            "how long a projector can be borrowed",
+            "7 days",
+            7,
+        ),
+        "return the projector",
+    ),
+    (
+        Doc(
+            "Probation",
+            "The probation period for new hires lasts 60 days.",
+            "probation period",
+            "how long the probation period lasts",
+            "60 days",
+            60,
+        ),
+        "hold the probation review for Sam",
+    ),
+    (
+        Doc(
+            "Board games",
+            "Games from the board game shelf may be borrowed for 5 days.",
+            "board game loans",
+            "how long board games can be borrowed",
+            "5 days",
+            5,
+        ),
+        "return the board game",
+    ),
+    (
+        Doc(
+            "Visitor badges",
+            "Visitor badges stay valid for 3 days and must then be handed back.",
+            "visitor badges",
+            "how long a visitor badge stays valid",
+            "3 days",
+            3,
+        ),
+        "hand back the visitor badge",
+    ),
+)
+# (path, content with {v}, values, from-unit spellings, to-unit spellings, what the number is)
+MEASURES = (
+    (
+        "journal/run.txt",
+        "Ran {v} km along the river. Legs tired.\n",
+        (5, 8, 12.5),
+        ("km", "kilometers"),
+        ("miles", "mi"),
+        "the distance I ran",
+    ),
+    (
+        "travel/luggage.txt",
+        "Checked suitcase: {v} kg\nCarry-on: 7 kg\n",
+        (18, 23.5),
+        ("kg", "kilograms"),
+        ("pounds", "lb", "lbs"),
+        "the checked suitcase's weight",
+    ),
+    (
+        "recipes/bread.txt",
+        "500 g flour\n{v} ml warm water\n1 tsp salt\n",
+        (300, 350),
+        ("ml", "milliliters"),
+        ("cups", "cup"),
+        "the amount of water",
+    ),
+    (
+        "weather/today.txt",
+        "Forecast high: {v} °F, sunny.\n",
+        (77, 86, 95),
+        ("°F", "F", "fahrenheit"),
+        ("Celsius", "°C", "C"),
+        "the forecast high",
+    ),
+    (
+        "garden/fence.txt",
+        "New fence along the back: {v} ft.\n",
+        (24, 40),
+        ("ft", "feet"),
+        ("meters", "m"),
+        "the fence length",
+    ),
+    (
+        "car/trip.txt",
+        "Fuel used on the trip: {v} gal\n",
+        (6, 9.5),
+        ("gal", "gallons"),
+        ("liters", "l", "litres"),
+        "the fuel used",
+    ),
+    (
+        "desk/monitor.txt",
+        "Monitor diagonal: {v} in\n",
+        (24, 27, 32),
+        ("in", "inches"),
+        ("centimeters", "cm"),
+        "the monitor's diagonal",
+    ),
+    (
+        "hikes/ridge.txt",
+        "Ridge trail: {v} mi round trip.\n",
+        (7, 9.5),
+        ("mi", "miles"),
+        ("kilometers", "km"),
+        "the trail length",
+    ),
+    (
+        "kitchen/roast.txt",
+        "Roast the chicken for {v} min at 200 C.\n",
+        (90, 105),
+        ("min", "minutes"),
+        ("hours", "h"),
+        "the roasting time",
+    ),
+)
+EXTRA_TABLES = (
+    Table(
+        "shipments",
+        ("destination TEXT", "weight_kg REAL"),
+        (("Oslo", 12.5), ("Rome", 7.0), ("Kyiv", 20.5), ("Lima", 4.0)),
+        "shipments",
+    ),
+    Table(
+        "fuel_log",
+        ("day TEXT", "liters REAL"),
+        (("2026-10-03", 42.0), ("2026-10-17", 38.5), ("2026-10-30", 45.5)),
+        "fuel fill-ups",
+    ),
+    Table("rainfall", ("month TEXT", "mm REAL"), (("August", 62.0), ("September", 81.5), ("October", 96.5)), "months"),
+)
+# (table, SQL aggregate, from-unit spellings, to-unit spellings, what it is)
+AGGREGATES = (
+    ("runs", "SUM(km)", ("km", "kilometers"), ("miles", "mi"), "the total of the km column in the runs table"),
+    (
+        "shipments",
+        "SUM(weight_kg)",
+        ("kg", "kilograms"),
+        ("pounds", "lb", "lbs"),
+        "the combined weight_kg of all rows in the shipments table",
+    ),
+    ("runs", "SUM(minutes)", ("min", "minutes"), ("hours", "h"), "the total of the minutes column in the runs table"),
+    ("fuel_log", "SUM(liters)", ("l", "liters"), ("gallons", "gal"), "the total liters in the fuel_log table"),
+    ("rainfall", "SUM(mm)", ("mm", "millimeters"), ("inches", "in"), "the total mm of rain in the rainfall table"),
+    ("runs", "AVG(km)", ("km", "kilometers"), ("miles", "mi"), "the average km per run in the runs table"),
+    (
+        "shipments",
+        "MAX(weight_kg)",
+        ("kg", "kilograms"),
+        ("pounds", "lb", "lbs"),
+        "the largest weight_kg in the shipments table",
+    ),
+    ("rainfall", "MAX(mm)", ("mm", "millimeters"), ("inches", "in"), "the highest monthly mm in the rainfall table"),
+    ("fuel_log", "AVG(liters)", ("l", "liters"), ("gallons", "gal"), "the average liters per fill-up in fuel_log"),
+)
+# (table, what to find, sort column, direction, to-do title, how the request names the to-do)
+SUPERLATIVES = (
+    ("products", "the product with the lowest stock", "stock", "ASC", "reorder {name}", "reorder it"),
+    (
+        "employees",
+        "the best-paid employee",
+        "salary",
+        "DESC",
+        "schedule a salary review with {name}",
+        "schedule a salary review with them",
+    ),
+    ("books", "the oldest book", "year", "ASC", "re-read {name}", "re-read it"),
+    ("cities", "the biggest city", "population", "DESC", "plan a trip to {name}", "plan a trip there"),
+    (
+        "plants",
+        "the plant that needs water most often",
+        "water_every_days",
+        "ASC",
+        "water the {name}",
+        "water that plant",
+    ),
+    ("products", "the cheapest product", "price", "ASC", "stock up on {name}", "stock up on it"),
+    (
+        "orders",
+        "the customer with the biggest order",
+        "amount",
+        "DESC",
+        "send a thank-you to {name}",
+        "send them a thank-you",
+    ),
+    ("cities", "the smallest city", "population", "ASC", "research {name}", "research it"),
+    ("invoices", "the invoice with the highest total", "total", "DESC", "chase invoice {name}", "chase it"),
+    ("employees", "the lowest-paid employee", "salary", "ASC", "check in with {name}", "check in with them"),
+    ("books", "the newest book", "year", "DESC", "lend out {name}", "lend it out"),
+    (
+        "plants",
+        "the plant that needs water least often",
+        "water_every_days",
+        "DESC",
+        "repot the {name}",
+        "repot that plant",
+    ),
+)
+# (table, key column, key, what to work out, calc expression over the row's {columns})
+LOOKUPS = (
+    ("products", "name", "stapler", "the cost of 15 staplers", "{price} * 15"),
+    ("employees", "name", "Chloe", "Chloe's monthly salary", "{salary} / 12"),
+    ("invoices", "number", 1182, "the total of invoice 1182 with 20% VAT added", "{total} * 1.2"),
+    ("runs", "day", "2026-11-03", "my pace on 2026-11-03 in minutes per km", "{minutes} / {km}"),
+    ("plants", "name", "fern", "the number of times a year (365 days) I water the fern", "365 / {water_every_days}"),
+    ("products", "name", "mug", "the price of 40 mugs", "{price} * 40"),
+    ("employees", "name", "Eva", "Eva's salary after a 3% raise", "{salary} * 1.03"),
+    ("cities", "name", "Porto", "Porto's population in thousands", "{population} / 1000"),
+    ("invoices", "number", 1184, "the total of invoice 1184 after a 10% discount", "{total} * 0.9"),
+    ("products", "name", "notebook", "the cost of a dozen notebooks", "{price} * 12"),
+    ("cities", "name", "Graz", "Graz's population if it grew by 5%", "{population} * 1.05"),
+    ("runs", "day", "2026-11-06", "my pace on 2026-11-06 in minutes per km", "{minutes} / {km}"),
 )
 DESTINATIONS = ("backup", "archive", "copies", "shared", "old", "exports", "drafts", "keep")
 RESULT_FILES = (
@@ -48,30 +323,96 @@ RESULT_FILES = (
     "data/result.txt",
     "scratch/answer.txt",
 )
+NOTE_FILES = (
+    "notes/kb-answer.txt",
+    "notes/remember.txt",
+    "notes/facts.md",
+    "inbox/from-docs.txt",
+    "notes/lookup.txt",
+    "answers/policy.txt",
+    "memo/fact.txt",
+    "notes/quick-ref.txt",
+)
 
 
 def _draft(servers: list[str], calls: list[dict], answer: str, checks: list[dict], **extra) -> Draft:
     return Draft(CATEGORY, sorted(servers), calls, answer, checks, **extra)
 
 
-def _table(name: str):
-    return next(t for t in TABLES if t.name == name)
+def _table(name: str) -> Table:
+    return next(t for t in (*TABLES, *EXTRA_TABLES) if t.name == name)
+
+
+def _column(table: Table, name: str) -> list:
+    index = [c.split()[0] for c in table.columns].index(name)
+    return [row[index] for row in table.rows]
+
+
+def _num(value: float) -> str:
+    """A number as SQLite shows it (REALs keep their '.0')."""
+    return repr(round(value, 9)) if isinstance(value, float) else str(value)
+
+
+def _shows(shown: str) -> dict:
+    """A check that the answer shows calc's `shown` (thousands separators, 1-decimal rounding allowed)."""
+    text = shown.split("≈")[-1].strip()
+    forms = {number_key(text)} | ({f"{float(text):.1f}"} if "." in text else set())
+    pieces = [
+        re.sub(r"\B(?=(\d{3})+$)", ",?", f.partition(".")[0]) + re.escape(f[len(f.partition(".")[0]) :])
+        for f in sorted(forms)
+    ]
+    end = "" if "." in text else r"(?!,?\d)"
+    return regex(r"(?<![\d.])(?:" + "|".join(pieces) + ")" + end)
+
+
+def _key(doc: Doc) -> str:
+    """What any faithful statement of `doc`'s fact contains: its number, else its fact words."""
+    return doc.fact if doc.number is None else f"{doc.number:g}"
+
+
+def _fact(doc: Doc) -> dict:
+    """A check that the answer states `doc`'s fact."""
+    return contains(doc.fact) if doc.number is None else _shows(f"{doc.number:g}")
+
+
+def _stable_key(shown: str) -> str:
+    """number_key of `shown`, or its whole part when rounding to 1 or 2 decimals would change that key."""
+    key = number_key(shown)
+    rounded = (f"{float(shown):.{n}f}" for n in (1, 2))
+    return key if all(r.startswith(key) for r in rounded) else shown.partition(".")[0]
+
+
+def _said(shown: str) -> str:
+    """calc's result as an answer says it: inexact ones as 'about' and 2 decimals."""
+    return f"about {float(shown.split('≈')[-1]):.2f}" if "≈" in shown else shown
+
+
+def _expressions(expression: str) -> list[str]:
+    """`expression` and, for `a * b`, `b * a`."""
+    match = re.fullmatch(r"(\S+) \* (\S+)", expression)
+    return [expression, f"{match[2]} * {match[1]}"] if match else [expression]
+
+
+def _with_doc(ctx: Ctx, doc: Doc, others: int = 2) -> list[dict]:
+    """Setup adding `others` shared documents and `doc` (once)."""
+    docs, seeded = docs_setup(ctx, others)
+    return seeded if doc in docs else [*seeded, setup("knowledge__add", title=doc.title, text=doc.text)]
+
+
+def _search(doc: Doc) -> dict:
+    return call("knowledge__search", query=any_of(doc.keywords, doc.title), k=optional(5))
 
 
 def doc_then_compute(ctx: Ctx) -> Draft:
-    docs, seeded = docs_setup(ctx, 2)
-    doc = ctx.pick(NUMERIC_DOCS)
-    if doc not in docs:
-        docs, seeded = [*docs, doc], [*seeded, setup("knowledge__add", title=doc.title, text=doc.text)]
-    factor, number = ctx.choice(FACTORS), int(doc.number)
-    shown = evaluated(f"{number} * {factor}")
-    ctx.slots = {"topic": doc.keywords, "question": doc.question, "factor": factor}
-    calls = [
-        call("knowledge__search", query=any_of(doc.keywords, doc.title), k=optional(5)),
-        call("calc__evaluate", expression=any_of(f"{number} * {factor}", f"{factor} * {number}")),
-    ]
-    answer = f"The document '{doc.title}' says {doc.fact}; times {factor} that is {shown}."
-    return _draft(["knowledge", "calc"], calls, answer, [contains(shown)], setup=seeded)
+    title, what, expression = ctx.choice(
+        [c for c in COMPUTATIONS if in_split([d.title for d in DOCS].index(c[0]), ctx.split)]
+    )
+    doc = next(d for d in DOCS if d.title == title)
+    shown = evaluated(expression)
+    ctx.slots = {"doc": title.lower(), "what": what}
+    calls = [_search(doc), call("calc__evaluate", expression=any_of(*_expressions(expression)))]
+    answer = f"'{title}' says {doc.fact}, so {what} comes to {_said(shown)}."
+    return _draft(["knowledge", "calc"], calls, answer, [_shows(shown)], setup=_with_doc(ctx, doc))
 
 
 def search_then_read(ctx: Ctx) -> Draft:
@@ -79,30 +420,116 @@ def search_then_read(ctx: Ctx) -> Draft:
     index = ctx.rng.randrange(3)
     doc = docs[index]
     ctx.slots = {"topic": doc.keywords, "question": doc.question}
-    calls = [
-        call("knowledge__search", query=any_of(doc.keywords, doc.title), k=optional(5)),
-        call("knowledge__read", doc_id=f"doc-{index + 1}"),
-    ]
+    calls = [_search(doc), call("knowledge__read", doc_id=f"doc-{index + 1}")]
     answer = f"According to '{doc.title}' (doc-{index + 1}): {doc.text}"
-    return _draft(["knowledge"], calls, answer, [contains(doc.fact)], setup=seeded)
+    checks = [_fact(doc), called("knowledge__read", {"doc_id": f"doc-{index + 1}"})]
+    return _draft(["knowledge"], calls, answer, checks, setup=seeded)
+
+
+def doc_to_file(ctx: Ctx) -> Draft:
+    doc, path = ctx.pick(DOCS), ctx.pick(NOTE_FILES)
+    ctx.slots = {"question": doc.question, "path": path}
+    calls = [_search(doc), call("files__write_file", path=path, content=any_of(doc.fact, doc.text))]
+    checks = [state("files__read_file", {"path": path}, has=_key(doc))]
+    answer = f"The knowledge base says {doc.fact}; I saved that to {path}."
+    return _draft(["knowledge", "files"], calls, answer, checks, setup=_with_doc(ctx, doc))
+
+
+def deadline_task(ctx: Ctx) -> Draft:
+    doc, title = ctx.pick(DEADLINES)
+    due = (ctx.now.date() + timedelta(days=int(doc.number))).isoformat()
+    ctx.slots = {"question": doc.question, "title": title}
+    calls = [_search(doc), call("tasks__add_task", title=title, due=due)]
+    checks = [state("tasks__list_tasks", has=f"| due {due}"), state("tasks__list_tasks", has=title)]
+    answer = f"The policy says {doc.fact}, so I added '{title}' due {due}."
+    return _draft(["knowledge", "tasks"], calls, answer, checks, setup=_with_doc(ctx, doc, 1))
 
 
 def query_then_task(ctx: Ctx) -> Draft:
-    table_name, what, order, title = ctx.pick(SUPERLATIVES)
-    table = _table(table_name)
+    name, what, column, direction, todo, said = ctx.pick(SUPERLATIVES)
+    table = _table(name)
     key = table.columns[0].split()[0]
-    column = order.split()[0]
-    rows = sorted(table.rows, key=lambda r: r[[c.split()[0] for c in table.columns].index(column)])
-    name = (rows[0] if order.endswith("ASC") else rows[-1])[0]
-    todo = title.format(name=name)
-    ctx.slots = {"what": what, "table": table.name, "todo": title.format(name="it")}
+    values = _column(table, column)
+    best = table.rows[values.index(min(values) if direction == "ASC" else max(values))][0]
+    title = todo.format(name=best)
+    ctx.slots = {"what": what, "table": name, "todo": said}
+    orders = (f"{column} {direction}", column) if direction == "ASC" else (f"{column} {direction}",)
     sql = any_of(
-        *(f"SELECT {cols} FROM {table.name} ORDER BY {order} LIMIT 1" for cols in (key, "*", f"{key}, {column}"))
+        *(f"SELECT {cols} FROM {name} ORDER BY {o} LIMIT 1" for o in orders for cols in (key, "*", f"{key}, {column}"))
     )
-    calls = [call("sql__query", sql=sql), call("tasks__add_task", title=todo)]
-    checks = [state("tasks__list_tasks", has=str(name)), contains(name)]
-    answer = f"{what[0].upper()}{what[1:]} is {name}; I added the task '{todo}'."
+    calls = [call("sql__query", sql=sql), call("tasks__add_task", title=title)]
+    checks = [state("tasks__list_tasks", has=str(best)), contains(best)]
+    answer = f"{what[0].upper()}{what[1:]} is {best}; I added the task '{title}'."
     return _draft(["sql", "tasks"], calls, answer, checks, setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def lookup_then_compute(ctx: Ctx) -> Draft:
+    name, key_column, key, what, template = ctx.pick(LOOKUPS)
+    table = _table(name)
+    columns = re.findall(r"\{(\w+)\}", template)
+    row = table.rows[_column(table, key_column).index(key)]
+    values = {c: row[[x.split()[0] for x in table.columns].index(c)] for c in columns}
+    spelled = [template.format(**{c: show(v) for c, v in values.items()}) for show in (_num, "{:g}".format)]
+    expressions = [e for s in dict.fromkeys(spelled) for e in _expressions(s)]
+    literal = f"'{key}'" if isinstance(key, str) else str(key)
+    cols = ", ".join(columns)
+    sql = any_of(*(f"SELECT {c} FROM {name} WHERE {key_column} = {literal}" for c in (cols, "*")))
+    shown = evaluated(expressions[0])
+    ctx.slots = {"what": what, "table": name}
+    calls = [call("sql__query", sql=sql), call("calc__evaluate", expression=any_of(*expressions))]
+    given = ", ".join(f"{c} = {_num(v)}" for c, v in values.items())
+    answer = f"The {name} table gives {given}, so {what} comes to {_said(shown)}."
+    return _draft(["sql", "calc"], calls, answer, [_shows(shown)], setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def _aggregate(ctx: Ctx) -> tuple[Table, str, float, tuple, tuple, list[dict]]:
+    """An aggregate from AGGREGATES: its table, description, value, units, and the query + convert calls."""
+    name, aggregate, sources, targets, what = ctx.pick(AGGREGATES)
+    table = _table(name)
+    function, column = re.fullmatch(r"(\w+)\((\w+)\)", aggregate).groups()
+    values = _column(table, column)
+    value = {"SUM": sum(values), "AVG": sum(values) / len(values), "MAX": max(values)}[function]
+    alias = ("", " AS total", " AS result", f" AS {function.lower()}_{column}")
+    calls = [
+        call("sql__query", sql=any_of(*(f"SELECT {aggregate}{a} FROM {name}" for a in alias))),
+        call("calc__convert_units", value=round(value, 9), from_unit=any_of(*sources), to_unit=any_of(*targets)),
+    ]
+    return table, what, value, sources, targets, calls
+
+
+def sql_then_convert(ctx: Ctx) -> Draft:
+    table, what, value, sources, targets, calls = _aggregate(ctx)
+    shown, symbol = converted(round(value, 9), sources[0], targets[0])
+    ctx.slots = {"what": what, "unit": targets[0]}
+    answer = f"That is {round(value, 6):g} {sources[0]}, which is {shown} {symbol}."
+    return _draft(["sql", "calc"], calls, answer, [_shows(shown)], setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def sql_convert_save(ctx: Ctx) -> Draft:
+    table, what, value, sources, targets, calls = _aggregate(ctx)
+    shown, symbol = converted(round(value, 9), sources[0], targets[0])
+    path = ctx.pick(RESULT_FILES)
+    ctx.slots = {"what": what, "unit": targets[0], "path": path}
+    content = any_of(f"{shown} {symbol}", shown, f"{shown} {targets[0]}")
+    calls = [*calls, call("files__write_file", path=path, content=content)]
+    checks = [state("files__read_file", {"path": path}, has=_stable_key(shown))]
+    answer = f"{round(value, 6):g} {sources[0]} is {shown} {symbol}; saved it to {path}."
+    return _draft(["sql", "calc", "files"], calls, answer, checks, setup=[setup("sql__execute", sql=table.ddl())])
+
+
+def file_then_convert(ctx: Ctx) -> Draft:
+    path, template, values, sources, targets, what = ctx.pick(MEASURES)
+    value = ctx.choice(values)
+    shown, symbol = converted(value, sources[0], targets[0])
+    _, seeded = files_setup(ctx, 1)
+    ctx.slots = {"path": path, "what": what, "unit": targets[0]}
+    calls = [
+        call("files__read_file", path=path),
+        call("calc__convert_units", value=value, from_unit=any_of(*sources), to_unit=any_of(*targets)),
+    ]
+    seeded = [*seeded, setup("files__write_file", path=path, content=template.format(v=value))]
+    answer = f"{path} gives {value} {sources[0]}, which is {shown} {symbol}."
+    return _draft(["files", "calc"], calls, answer, [_shows(shown)], setup=seeded)
 
 
 def copy_file(ctx: Ctx) -> Draft:
@@ -113,7 +540,7 @@ def copy_file(ctx: Ctx) -> Draft:
     calls = [call("files__read_file", path=source.path), call("files__write_file", path=dest, content=source.content)]
     checks = [
         state("files__read_file", {"path": dest}, has=source.fact),
-        state("files__list_dir", has=source.path.split("/")[0]),
+        state("files__read_file", {"path": source.path}, has=source.fact),
     ]
     return _draft(["files"], calls, f"Copied {source.path} to {dest}.", checks, setup=seeded)
 
@@ -126,62 +553,18 @@ def first_line_to_file(ctx: Ctx) -> Draft:
     ctx.slots = {"src": source.path, "dst": dest}
     calls = [call("files__read_file", path=source.path), call("files__write_file", path=dest, content=line)]
     checks = [state("files__read_file", {"path": dest}, has=line)]
-    return _draft(
-        ["files"], calls, f"The first line of {source.path} is '{line}'; saved it to {dest}.", checks, setup=seeded
-    )
+    answer = f"The first line of {source.path} is '{line}'; saved it to {dest}."
+    return _draft(["files"], calls, answer, checks, setup=seeded)
 
 
-def finish_by_title(ctx: Ctx) -> Draft:
-    titles, seeded = todo_setup(ctx, 3)
-    index = ctx.rng.randrange(3)
-    ctx.slots = {"title": titles[index]}
-    calls = [call("tasks__list_tasks", status=optional("open")), call("tasks__complete_task", task_id=index + 1)]
-    checks = [state("tasks__list_tasks", {"status": "done"}, has=titles[index]), contains(titles[index])]
-    answer = f"Marked task {index + 1} '{titles[index]}' as done."
-    return _draft(["tasks"], calls, answer, checks, setup=seeded)
-
-
-def delete_by_title(ctx: Ctx) -> Draft:
-    titles, seeded = todo_setup(ctx, 3)
-    index = ctx.rng.randrange(3)
-    keep = titles[(index + 1) % 3]
-    ctx.slots = {"title": titles[index]}
-    calls = [call("tasks__list_tasks", status=optional("open")), call("tasks__delete_task", task_id=index + 1)]
-    checks = [state("tasks__list_tasks", {"status": "all"}, has=keep), contains(titles[index])]
-    return _draft(["tasks"], calls, f"Deleted task {index + 1} '{titles[index]}'.", checks, setup=seeded)
-
-
-def run_log_to_miles(ctx: Ctx) -> Draft:
-    day, km = ctx.pick(RUN_DAYS), ctx.choice((5, 6.5, 8, 10, 12.5, 15, 21.1))
-    path = f"journal/{day}.txt"
-    target = ctx.choice(("miles", "mi"))
-    shown, _ = converted(km, "km", "mi")
-    ctx.slots = {"path": path, "unit": target}
-    seeded = [setup("files__write_file", path=path, content=f"Ran {km} km along the river. Legs tired.\n")]
-    calls = [
-        call("files__read_file", path=path),
-        call("calc__convert_units", value=km, from_unit=any_of("km", "kilometers"), to_unit=any_of("mi", "miles")),
-    ]
-    answer = f"You ran {km} km, which is {shown} miles."
-    return _draft(["files", "calc"], calls, answer, [contains(number_key(shown))], setup=seeded)
-
-
-def sql_total_converted(ctx: Ctx) -> Draft:
-    table = _table("runs")
-    total = round(sum(row[1] for row in table.rows), 6)
-    shown, _ = converted(total, "km", "mi")
-    ctx.slots = {}
-    sql = any_of(
-        "SELECT SUM(km) FROM runs", "SELECT SUM(km) AS total FROM runs", "SELECT SUM(km) AS total_km FROM runs"
-    )
-    calls = [
-        call("sql__query", sql=sql),
-        call("calc__convert_units", value=total, from_unit=any_of("km", "kilometers"), to_unit=any_of("mi", "miles")),
-    ]
-    answer = f"The runs add up to {total:g} km, which is {shown} miles."
-    return _draft(
-        ["sql", "calc"], calls, answer, [contains(number_key(shown))], setup=[setup("sql__execute", sql=table.ddl())]
-    )
+def find_then_read(ctx: Ctx) -> Draft:
+    files, seeded = files_setup(ctx, 3)
+    source = ctx.choice([f for f in files if any(f.fact not in line for line in f.content.splitlines())] or files)
+    other = next((x for x in source.content.splitlines() if source.fact not in x and x.strip()), source.fact)
+    ctx.slots = {"text": source.fact}
+    calls = [call("files__search", pattern=source.fact, path=optional(".")), call("files__read_file", path=source.path)]
+    answer = f"'{source.fact}' is in {source.path}, which says:\n{source.content}"
+    return _draft(["files"], calls, answer, [contains(source.path), contains(other.strip())], setup=seeded)
 
 
 def python_to_file(ctx: Ctx) -> Draft:
@@ -192,47 +575,112 @@ def python_to_file(ctx: Ctx) -> Draft:
     ctx.slots = {"expr": expression, "path": path}
     calls = [
         call("sandbox__run_python", code=f"print({expression})", timeout_s=optional(10)),
-        call("files__write_file", path=path, content=str(value)),
+        call("files__write_file", path=path, content=any_of(str(value), f"{value}\n")),
     ]
-    checks = [state("files__read_file", {"path": path}, has=str(value)), contains(value)]
+    checks = [state("files__read_file", {"path": path}, has=str(value)), called("sandbox__run_python")]
     return _draft(["sandbox", "files"], calls, f"{expression} = {value}; saved it to {path}.", checks)
 
 
-def find_then_read(ctx: Ctx) -> Draft:
-    files, seeded = files_setup(ctx, 3)
-    candidates = [f for f in files if any(f.fact not in line for line in f.content.splitlines())]
-    source = ctx.choice(candidates or files)
-    other = next(
-        (line for line in source.content.splitlines() if source.fact not in line and line.strip()), source.fact
-    )
-    ctx.slots = {"text": source.fact}
-    calls = [call("files__search", pattern=source.fact, path=optional(".")), call("files__read_file", path=source.path)]
-    answer = f"'{source.fact}' is in {source.path}, which says:\n{source.content}"
-    return _draft(["files"], calls, answer, [contains(source.path), contains(other.strip())], setup=seeded)
+def _by_title(ctx: Ctx) -> tuple[list[str], int, list[dict]]:
+    """Three seeded to-dos, the 1-based id of the one the request names (by title), setup."""
+    titles, seeded = todo_setup(ctx, 3)
+    task_id = ctx.rng.randrange(1, 4)
+    ctx.slots = {"title": titles[task_id - 1]}
+    return titles, task_id, seeded
+
+
+def _listed() -> dict:
+    return call("tasks__list_tasks", status=optional("open"))
+
+
+def finish_by_title(ctx: Ctx) -> Draft:
+    titles, task_id, seeded = _by_title(ctx)
+    title = titles[task_id - 1]
+    calls = [_listed(), call("tasks__complete_task", task_id=task_id)]
+    done = state("tasks__list_tasks", {"status": "done"}, has=title)
+    checks = [done, called("tasks__complete_task", {"task_id": task_id})]
+    return _draft(["tasks"], calls, f"Marked task {task_id} '{title}' as done.", checks, setup=seeded)
+
+
+def delete_by_title(ctx: Ctx) -> Draft:
+    titles, task_id, seeded = _by_title(ctx)
+    keep = titles[task_id % 3]
+    calls = [_listed(), call("tasks__delete_task", task_id=task_id)]
+    kept = state("tasks__list_tasks", {"status": "all"}, has=keep)
+    checks = [kept, called("tasks__delete_task", {"task_id": task_id})]
+    answer = f"Deleted task {task_id} '{titles[task_id - 1]}'."
+    return _draft(["tasks"], calls, answer, checks, setup=seeded)
+
+
+def reschedule_by_title(ctx: Ctx) -> Draft:
+    titles, task_id, seeded = _by_title(ctx)
+    when, day = relative_date(ctx.rng, ctx.now.date())
+    ctx.slots["when"] = when
+    calls = [_listed(), call("tasks__update_task", task_id=task_id, due=day.isoformat())]
+    checks = [state("tasks__list_tasks", has=f"id {task_id}: {titles[task_id - 1]} | due {day.isoformat()}")]
+    answer = f"Moved task {task_id} '{titles[task_id - 1]}' to {day.isoformat()}."
+    return _draft(["tasks"], calls, answer, checks, setup=seeded)
+
+
+def prioritize_by_title(ctx: Ctx) -> Draft:
+    titles, task_id, seeded = _by_title(ctx)
+    priority = ctx.choice(("high", "low"))
+    ctx.slots["priority"] = priority
+    calls = [_listed(), call("tasks__update_task", task_id=task_id, priority=priority)]
+    listed = f"id {task_id}: {titles[task_id - 1]} | no due date | priority {priority}"
+    checks = [state("tasks__list_tasks", has=listed)]
+    answer = f"Task {task_id} '{titles[task_id - 1]}' now has {priority} priority."
+    return _draft(["tasks"], calls, answer, checks, setup=seeded)
 
 
 INTENTS = (
     Intent(
-        "knowledge_calc.multiply",
+        "knowledge_calc.compute",
         (
-            "Look up {question} in the knowledge base and multiply that number by {factor}.",
-            "Search the docs for {topic}, then tell me {factor} times the number it gives.",
-            "What's {factor} times {question}? Check the knowledge base for the number.",
-            "Find {topic} in our documents and calculate {factor}x the figure.",
-            "I need {question} times {factor} -- the number is somewhere in the knowledge base.",
+            "Look up the {doc} document in the knowledge base and work out {what}.",
+            "Check our docs on {doc}, then calculate {what}.",
+            "Search the knowledge base for {doc} and tell me {what}.",
+            "I need to know {what}. The figure is in our {doc} doc.",
+            "Using the number in the {doc} document, compute {what}.",
+            "Find the {doc} page in our knowledge base; based on it, what's {what}?",
+            "Could you figure out {what}? Get the number from the {doc} document first.",
         ),
         doc_then_compute,
     ),
     Intent(
         "knowledge.search_read",
         (
-            "Find the document about {topic} and tell me {question}.",
-            "Can you check our knowledge base: {question}? Search for {topic} and read the doc.",
-            "Search for {topic}, open the matching document and tell me {question}.",
-            "What does our documentation say about {topic}? Specifically {question}.",
-            "Pull up the doc on {topic} and read it -- I want to know {question}.",
+            "Find the document about {topic}, open it and tell me {question}.",
+            "Search our knowledge base for {topic}, then read the matching doc: I want to know {question}.",
+            "Search for {topic}, open the document you find and tell me {question}.",
+            "Pull up the doc on {topic} and read it in full -- I want to know {question}.",
+            "Locate the {topic} document, read the whole thing, and answer: {question}?",
+            "Which document covers {topic}? Open it and tell me {question}.",
         ),
         search_then_read,
+    ),
+    Intent(
+        "knowledge_files.save_fact",
+        (
+            "Look up {question} in the knowledge base and write it into {path}.",
+            "Search our docs for {question}, then save the answer in a file at {path}.",
+            "Please put {question} in {path}; you'll find it in the knowledge base.",
+            "Find {question} in our documents and store it in the file {path}.",
+            "Save {question} to {path} -- check the knowledge base for it first.",
+        ),
+        doc_to_file,
+    ),
+    Intent(
+        "knowledge_tasks.deadline",
+        (
+            "Check the knowledge base for {question}, then add the to-do '{title}' due that many days from today.",
+            "Search our docs for {question} and create a task '{title}' with its due date that many days out.",
+            "Add '{title}' to my to-dos. For the due date, look up {question} in the knowledge base"
+            " and count that many days from today.",
+            "Look up {question} in the documents; then put '{title}' on my list, due that many days from now.",
+            "Find out {question} from the knowledge base and make a to-do '{title}' due after that many days.",
+        ),
+        deadline_task,
     ),
     Intent(
         "sql_tasks.superlative_todo",
@@ -242,8 +690,55 @@ INTENTS = (
             "Which is {what} (see the {table} table)? Put a task on my list to {todo}.",
             "Look up {what} in the database table {table} and make a to-do to {todo}.",
             "Check {table} for {what}; once you know, add a task to {todo}.",
+            "In the {table} table, which is {what}? Then add a to-do for me to {todo}.",
         ),
         query_then_task,
+    ),
+    Intent(
+        "sql_calc.lookup_compute",
+        (
+            "Using the {table} table, work out {what}.",
+            "Look up the numbers you need in the {table} table and calculate {what}.",
+            "What's {what}? The data is in the {table} table.",
+            "Query the {table} table, then compute {what}.",
+            "Could you figure out {what} from the {table} table?",
+            "Get the value from {table} and tell me {what}.",
+        ),
+        lookup_then_compute,
+    ),
+    Intent(
+        "sql_calc.aggregate_convert",
+        (
+            "What is {what}, in {unit}?",
+            "Work out {what} and convert it to {unit}.",
+            "Give me {what}, expressed in {unit}.",
+            "Query {what}, then tell me how many {unit} that is.",
+            "I'd like {what} converted into {unit}.",
+        ),
+        sql_then_convert,
+    ),
+    Intent(
+        "sql_calc_files.aggregate_convert_save",
+        (
+            "Work out {what}, convert it to {unit} and save the result in {path}.",
+            "Query {what}, express it in {unit}, and write that number to {path}.",
+            "Put {what} in {unit} into the file {path}.",
+            "Save {what}, converted to {unit}, as {path}.",
+            "Compute {what} in {unit} and store it at {path}.",
+        ),
+        sql_convert_save,
+    ),
+    Intent(
+        "files_calc.convert_value",
+        (
+            "Read {path} and convert {what} to {unit}.",
+            "What's {what} from {path} in {unit}?",
+            "Check {path} and give me {what} in {unit}.",
+            "Open {path}, then tell me {what} in {unit}.",
+            "{path} has {what} in it; convert it into {unit}.",
+            "How much is {what} in {unit}? It's written in {path}.",
+        ),
+        file_then_convert,
     ),
     Intent(
         "files.copy",
@@ -263,59 +758,9 @@ INTENTS = (
             "Take the first line of {src} and write it into {dst}.",
             "Put the opening line of {src} in a new file {dst}.",
             "Save just the first line of {src} as {dst}.",
+            "Copy only line 1 of {src} into {dst}.",
         ),
         first_line_to_file,
-    ),
-    Intent(
-        "tasks.finish_by_title",
-        (
-            "I finished '{title}', mark it as done.",
-            "Tick off the task '{title}' -- it's done.",
-            "'{title}' is complete now, update my to-do list.",
-            "Please complete the to-do called {title}.",
-            "Done with {title}! Check it off.",
-        ),
-        finish_by_title,
-    ),
-    Intent(
-        "tasks.delete_by_title",
-        (
-            "Remove '{title}' from my to-do list.",
-            "Delete the task '{title}', I won't do it.",
-            "I no longer need to {title}, delete that task.",
-            "Drop the to-do called {title}.",
-        ),
-        delete_by_title,
-    ),
-    Intent(
-        "files_calc.run_in_miles",
-        (
-            "Read {path} and convert the distance I ran to {unit}.",
-            "How far did I run in {unit}? It's logged in {path}.",
-            "Check {path} for my run and tell me the distance in {unit}.",
-            "My run is in {path}; convert it to {unit}.",
-        ),
-        run_log_to_miles,
-    ),
-    Intent(
-        "sql_calc.total_miles",
-        (
-            "What's the total distance in the runs table, in miles?",
-            "Add up all the km in the runs table and convert the total to miles.",
-            "How many miles have I run in total according to the runs table?",
-            "Sum the runs table's distances and give me miles.",
-        ),
-        sql_total_converted,
-    ),
-    Intent(
-        "sandbox_files.compute_and_save",
-        (
-            "Use Python to compute {expr} and save the result in {path}.",
-            "Run {expr} in Python, then write the answer to {path}.",
-            "Calculate {expr} with the Python sandbox and store the number in {path}.",
-            "Evaluate {expr} in Python and put the output into {path}.",
-        ),
-        python_to_file,
     ),
     Intent(
         "files.find_then_read",
@@ -324,8 +769,64 @@ INTENTS = (
             "Which file has '{text}' in it? Read me that file.",
             "Search my files for {text} and open the file it's in.",
             "Somewhere I wrote '{text}' -- find that file and show its contents.",
+            "Look for '{text}' in my files, then print the full file.",
         ),
         find_then_read,
+    ),
+    Intent(
+        "sandbox_files.compute_and_save",
+        (
+            "Use Python to compute {expr} and save the result in {path}.",
+            "Run {expr} in Python, then write the answer to {path}.",
+            "Calculate {expr} with the Python sandbox and store the number in {path}.",
+            "Evaluate {expr} in Python and put the output into {path}.",
+            "Save the value of {expr} to {path} -- compute it with Python first.",
+        ),
+        python_to_file,
+    ),
+    Intent(
+        "tasks.finish_by_title",
+        (
+            "I finished '{title}', mark it as done.",
+            "Tick off the task '{title}' -- it's done.",
+            "'{title}' is complete now, update my to-do list.",
+            "Please complete the to-do called '{title}'.",
+            "Done with '{title}'! Check it off.",
+        ),
+        finish_by_title,
+    ),
+    Intent(
+        "tasks.delete_by_title",
+        (
+            "Remove '{title}' from my to-do list.",
+            "Delete the task '{title}', I won't do it.",
+            "I no longer need the to-do '{title}', delete it.",
+            "Drop the to-do called '{title}'.",
+            "Get '{title}' off my task list for good.",
+        ),
+        delete_by_title,
+    ),
+    Intent(
+        "tasks.reschedule_by_title",
+        (
+            "Move my task '{title}' so it's due {when}.",
+            "Change the due date of '{title}' to {when}.",
+            "The to-do '{title}' should be due {when} -- update it.",
+            "Reschedule '{title}': make it due {when}.",
+            "Set '{title}' on my list to be due {when}.",
+        ),
+        reschedule_by_title,
+    ),
+    Intent(
+        "tasks.prioritize_by_title",
+        (
+            "Make '{title}' {priority} priority.",
+            "Change the priority of my task '{title}' to {priority}.",
+            "Set the to-do '{title}' to {priority} priority, please.",
+            "'{title}' should be {priority} priority -- update it.",
+            "Mark '{title}' as {priority} priority on my list.",
+        ),
+        prioritize_by_title,
     ),
 )
 
