@@ -1,13 +1,16 @@
-"""`looptune traces validate|stats`: each defect class reported as file:line: reason; --fix-out keeps the rest."""
+"""`looptune traces validate|stats|export`: each defect reported as file:line: reason; --fix-out keeps the rest."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
 from agent.cli.main import main
+from training.traces.tokens import token_counter
+from training.traces.validate import validate_line
 
 TOOL = {
     "type": "function",
@@ -63,6 +66,10 @@ DEFECTS = [
     ),
     (broken(lambda r: r["messages"].pop(3)), "messages[3]: assistant message before every tool call was answered (c1)"),
     (
+        broken(lambda r: r["messages"].__setitem__(slice(3, 5), [])),
+        "tool call 'c1' (calc__evaluate) has no tool message answering it",
+    ),
+    (
         broken(lambda r: r["messages"].insert(4, dict(r["messages"][3]))),
         "messages[4]: tool message answers 'c1', which no open tool call has",
     ),
@@ -83,6 +90,26 @@ DEFECTS = [
         broken(lambda r: r["messages"].__setitem__(1, {"role": "robot", "content": "x"})),
         "messages[1]: role must be one of",
     ),
+    (
+        broken(lambda r: r["messages"].insert(3, {"role": "user", "content": "and 7*8?"})),
+        "messages[3]: user message before every tool call was answered (c1)",
+    ),
+    (broken(lambda r: r["messages"].__setitem__(1, "What is 6*7?")), "messages[1]: a message must be a JSON object"),
+    (
+        broken(lambda r: r["messages"][3].update(tool_call_id=["c1"])),
+        "messages[3]: tool_call_id must be a string",
+    ),
+    (
+        broken(lambda r: r["messages"][1].update(content=[{"type": "image_url", "image_url": {"url": "x"}}])),
+        'messages[1].content: content must be a string or a list of {"type": "text", "text": ...} parts',
+    ),
+    (
+        broken(lambda r: r["messages"][2]["tool_calls"][0].update(type="code")),
+        "messages[2].tool_calls[0].type: does not fit the OpenAI wire types (Input should be 'function')",
+    ),
+    (broken(lambda r: r["messages"][2]["tool_calls"][0]["function"].update(arguments="[1]")), "must be a JSON object"),
+    (broken(lambda r: r.pop("tools")), "'tools' must be a list"),
+    (broken(lambda r: r["messages"].__setitem__(slice(2, None), [])), "no assistant message"),
 ]
 
 
@@ -124,14 +151,65 @@ def test_fix_out_writes_exactly_the_valid_lines(tmp_path, capsys):
     assert "wrote 2 valid lines" in err and "dropped 2" in err
 
 
-def test_a_trace_over_the_token_limit_is_reported(tmp_path, capsys, tiny_model_dir):
+def test_fix_out_copies_valid_lines_byte_for_byte_whatever_their_line_endings(tmp_path, capsys):
+    path, fixed = tmp_path / "t.jsonl", tmp_path / "fixed.jsonl"
+    odd = json.dumps(GOOD, ensure_ascii=False).replace("42.", "quarante-deux\u2028é").encode()
+    path.write_bytes(odd + b"\r\n" + b"{broken\n\n" + json.dumps(GOOD).encode())  # CRLF, blank line, no final LF
+    code, out, err = validate(capsys, path, "--fix-out", str(fixed))
+    assert code == 1 and out == f"{path}:2: {DEFECTS[0][1]}\n"
+    assert fixed.read_bytes() == odd + b"\r\n" + json.dumps(GOOD).encode() + b"\n"
+
+
+def test_all_problems_of_all_lines_are_reported_with_a_summary_by_kind(tmp_path, capsys):
+    path = tmp_path / "t.jsonl"
+    write(path, DEFECTS[0][0], json.dumps(GOOD), broken(lambda r: (r.update(weights=1), r["tools"].append(TOOL))))
+    code, out, err = validate(capsys, path)
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:1: {DEFECTS[0][1]}",
+        f"{path}:3: unexpected top-level key 'weights'",
+        f"{path}:3: tools[1]: duplicate tool name 'calc__evaluate'",
+    ]
+    assert "3 lines: 1 valid, 2 invalid (not JSON 1, extra top-level key 1, bad tool spec 1)" in err
+
+
+def test_validate_line_is_a_pure_function_other_code_can_reuse():
+    assert validate_line(json.dumps(GOOD)) == []
+    assert validate_line(json.dumps(GOOD).encode()) == []
+    assert validate_line(b"\xff") == ["not JSON: invalid UTF-8 at byte 0"]
+    assert validate_line("[1, 2]") == ["a trace must be a JSON object, got list"]
+    assert validate_line(json.dumps(GOOD), counter=lambda record: 99, max_tokens=98) == ["99 tokens > --max-tokens 98"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer_dir(tmp_path_factory, bundled_tokenizer):
+    """A directory holding only a saved tokenizer, as `--tokenizer PATH` takes it."""
+    directory = tmp_path_factory.mktemp("tokenizer")
+    bundled_tokenizer.save_pretrained(directory)
+    return directory
+
+
+def test_a_trace_over_the_token_limit_is_reported(tmp_path, capsys, tokenizer_dir):
     path = tmp_path / "t.jsonl"
     write(path, json.dumps(GOOD))
-    code = main(["traces", "validate", str(path), "--tokenizer", str(tiny_model_dir), "--max-tokens", "50"])
+    code = main(["traces", "validate", str(path), "--tokenizer", str(tokenizer_dir), "--max-tokens", "50"])
     out = capsys.readouterr().out
     assert code == 1
-    assert f"{path}:1: " in out and "tokens > --max-tokens 50" in out
-    assert main(["traces", "validate", str(path), "--tokenizer", str(tiny_model_dir), "--max-tokens", "4000"]) == 0
+    assert re.fullmatch(rf"{re.escape(str(path))}:1: \d+ tokens > --max-tokens 50\n", out)
+    assert main(["traces", "validate", str(path), "--tokenizer", str(tokenizer_dir), "--max-tokens", "4000"]) == 0
+
+
+def test_the_bundled_tokenizer_counts_like_its_saved_copy(tokenizer_dir):
+    trace = json.dumps(GOOD)
+    bundled, saved = token_counter("bundled"), token_counter(str(tokenizer_dir))
+    assert bundled(json.loads(trace)) == saved(json.loads(trace)) > 50
+
+
+def test_max_tokens_must_be_positive(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["traces", "validate", str(tmp_path / "t.jsonl"), "--max-tokens", "0"])
+    assert exit_info.value.code == 2
+    assert "must be a positive integer" in capsys.readouterr().err
 
 
 def test_an_unknown_tokenizer_or_file_is_a_usage_error(tmp_path, capsys):
@@ -156,8 +234,27 @@ def test_stats_count_categories_tools_and_steps_and_report_invalid_lines(tmp_pat
     assert stats["by_category"] == {"single_tool": 2, "no_tool": 1}
     assert stats["calls_by_tool"] == {"calc__evaluate": 2}
     assert stats["steps"]["max"] == 2 and stats["calls_per_trace"]["min"] == 0
+    assert stats["invalid_line_numbers"] == [4]
+    assert stats["length_unit"] == "characters"
     assert main(["traces", "stats", str(path), "--tokenizer", "none"]) == 0
     assert "calc__evaluate" in capsys.readouterr().out
+
+
+def test_stats_split_lines_at_newlines_only(tmp_path, capsys):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(GOOD, ensure_ascii=False).replace("42.", "42\u2028\x85.") + "\n", encoding="utf-8")
+    assert main(["traces", "stats", str(path), "--tokenizer", "none", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert (stats["traces"], stats["invalid_lines"]) == (1, 0)
+
+
+def test_stats_count_tokens_with_a_tokenizer(tmp_path, capsys, tokenizer_dir):
+    path = tmp_path / "t.jsonl"
+    write(path, json.dumps(GOOD))
+    assert main(["traces", "stats", str(path), "--tokenizer", str(tokenizer_dir), "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["length_unit"] == "tokens"
+    assert stats["length"]["min"] == stats["length"]["max"] == token_counter(str(tokenizer_dir))(GOOD)
 
 
 def test_export_drops_meta_and_skips_invalid_failed_and_other_category_lines(tmp_path, capsys):

@@ -1,4 +1,9 @@
-"""`looptune traces generate|validate|stats`: the work is in `training.traces`, imported on use."""
+"""`looptune traces generate|validate|stats|export`: flags only; the work is in `training.traces`, imported on use.
+
+Each action is one `_name(parser)` function adding its flags and a `_lazy`
+handler; adding an action is one line in `register` and one such function.
+This module knows nothing of what a valid trace is.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import importlib
 
 from agent.cli.agent_setup import add_local_flags
+from agent.cli.errors import CliError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,10 +24,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _lazy(module: str, function: str):
+    """A handler that imports `module` only when the subcommand runs; unreadable/unwritable files exit 2."""
+
     def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), function)(args)
+        handler = getattr(importlib.import_module(module), function)
+        try:
+            return handler(args)
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise CliError(f"{exc.filename}: {exc.strerror}", code=2) from exc
 
     return run
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
 
 
 def _generate(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +71,7 @@ def _tokenizer_flag(parser: argparse.ArgumentParser) -> None:
 
 def _validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE")
-    parser.add_argument("--max-tokens", type=int, default=4096, help="longest allowed trace (default 4096)")
+    parser.add_argument("--max-tokens", type=_positive, default=4096, help="longest allowed trace (default 4096)")
     parser.add_argument("--fix-out", metavar="OUT", help="write only the valid lines here")
     _tokenizer_flag(parser)
     parser.set_defaults(handler=_lazy("training.traces.cli", "validate_command"))

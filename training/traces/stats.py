@@ -1,8 +1,10 @@
 """`traces stats`: what a trace file holds, by category, outcome, tool, steps and length.
 
-Invalid lines are counted, not dropped silently. Lengths are tokens when a
-counter is given, characters of the rendered JSON otherwise. It knows nothing
-of terminals: `summary` returns plain data the CLI prints.
+A line is valid as `validate.parse_line` (without the token limit) says;
+invalid lines are counted and their numbers kept, never dropped silently.
+Lengths are tokens when a counter is given, characters of the record's JSON
+otherwise. It knows nothing of terminals: `trace_stats` returns plain,
+JSON-ready data the CLI prints as tables or JSON.
 """
 
 from __future__ import annotations
@@ -14,26 +16,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from training.traces.checks import line_problems
 from training.traces.tokens import Counter as TokenCounter
+from training.traces.validate import parse_line
 
 _SYNTHETIC = re.compile(r"synthetic-\d+(-masked)?__")
 
 
 def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, Any]:
-    """Counts and distributions of the valid traces of `path` (and how many lines were not)."""
-    records, invalid = [], 0
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if raw.strip():
-            record, problems = line_problems(raw)
-            if problems:
-                invalid += 1
-            else:
-                records.append(record)
+    """Counts and distributions of the valid traces of `path`, and which lines were not valid."""
+    records, invalid = read_traces(path)
     lengths = [counter(r) if counter else len(json.dumps(r, ensure_ascii=False)) for r in records]
     return {
         "traces": len(records),
-        "invalid_lines": invalid,
+        "invalid_lines": len(invalid),
+        "invalid_line_numbers": invalid,
         "by_category": _count(r.get("meta", {}).get("category", "?") for r in records),
         "by_outcome": _count(_outcome(r) for r in records),
         "calls_by_tool": _count(_tool(c["function"]["name"]) for r in records for c in _calls(r)),
@@ -42,6 +38,20 @@ def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, An
         "length_unit": "tokens" if counter else "characters",
         "length": _spread(lengths),
     }
+
+
+def read_traces(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
+    """(valid trace records, line numbers of the invalid non-blank lines) of a JSONL file."""
+    records, invalid = [], []
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        record, problems = parse_line(raw)
+        if problems:
+            invalid.append(number)
+        else:
+            records.append(record)
+    return records, invalid
 
 
 def _calls(record: dict[str, Any]) -> list[dict[str, Any]]:

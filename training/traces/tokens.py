@@ -1,9 +1,12 @@
 """Token length of a trace as training will see it: the chosen chat template, then the tokenizer.
 
-`bundled` is the bundled SmolLM2 tokenizer, a path is a local tokenizer
-directory (nothing is downloaded), `none` skips counting. The template is the
-model's own when it renders tools, else the bundled Hermes template (DESIGN.md).
-Loading is lazy: transformers is imported only when a tokenizer is asked for.
+`bundled` is the bundled SmolLM2 tokenizer (its converted copy when the local
+backend has made one, else read straight from the GGUF without loading the
+weights), a path is a local tokenizer directory or .gguf file (nothing is
+downloaded), `none` skips counting. The template is the model's own when it
+renders tools, else the bundled Hermes template (DESIGN.md). transformers is
+imported only when a tokenizer is asked for. This module knows nothing of
+files of traces or of what makes a trace valid: it counts records that are.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ class TokenizerError(ValueError):
 
 
 def token_counter(spec: str) -> Counter | None:
-    """A function from trace record to token count, or None for `none`."""
+    """A function from a valid trace record to its token count, or None for `none`."""
     if spec == "none":
         return None
-    tokenizer = _load(spec)
+    tokenizer = load_tokenizer(spec)
     template, _ = choose(getattr(tokenizer, "chat_template", None))
 
     def count(record: dict[str, Any]) -> int:
@@ -37,17 +40,34 @@ def token_counter(spec: str) -> Counter | None:
     return count
 
 
-def _load(spec: str) -> Any:
-    if spec == "bundled":
-        from agent.backends.local.loader import bundled_tokenizer
+def load_tokenizer(spec: str) -> Any:
+    """The tokenizer named by `bundled` or a local path; raises TokenizerError."""
+    from agent.backends.base import BackendError
+    from agent.backends.local.source import resolve
 
-        return bundled_tokenizer()
+    if spec == "bundled":
+        try:
+            source = resolve("bundled")
+        except BackendError as exc:
+            raise TokenizerError(str(exc)) from exc
+        return _from_pretrained(source.directory, source.gguf_file)
     path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return _from_pretrained(path.parent, path.name)
     if not path.is_dir():
-        raise TokenizerError(f"tokenizer not found: {spec} (give bundled, none, or a local tokenizer directory)")
+        raise TokenizerError(f"tokenizer not found: {spec} (give bundled, none, a tokenizer directory or a .gguf file)")
+    return _from_pretrained(path, None)
+
+
+def _from_pretrained(directory: Path, gguf_file: str | None) -> Any:
     from transformers import AutoTokenizer
 
+    from agent.backends.local.loader import quiet_transformers
+
+    kwargs = {"gguf_file": gguf_file} if gguf_file else {}
     try:
-        return AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as exc:
-        raise TokenizerError(f"{path}: cannot load a tokenizer: {str(exc).splitlines()[0]}") from exc
+        with quiet_transformers():
+            return AutoTokenizer.from_pretrained(directory, local_files_only=True, **kwargs)
+    except (OSError, ValueError, KeyError) as exc:
+        where = directory / (gguf_file or "")
+        raise TokenizerError(f"{where}: cannot load a tokenizer: {str(exc).splitlines()[0]}") from exc
