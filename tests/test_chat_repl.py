@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -253,9 +254,20 @@ async def test_a_command_that_crashes_is_one_red_line_and_the_chat_goes_on(tmp_p
     assert "Still here." in done.screen
 
 
+async def test_a_turn_that_crashes_mid_way_stops_its_spinner_and_the_chat_goes_on(tmp_path, monkeypatch):
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(SessionStore, "add_messages", locked)  # the first step's write fails mid-turn
+    done = await drive(tmp_path, "hello\r/history\r/exit\r", ["Hi."])
+    assert "hello: failed: OperationalError: database is locked" in done.screen
+    assert done.chat.view._live is None  # no live region left drawing over the prompt
+
+
 async def test_unbalanced_quotes_in_command_arguments_are_a_clear_error(tmp_path):
-    done = await drive(tmp_path, "/prompt toy:greet name='Ada\r/exit\r", [])
-    assert "cannot split" in done.screen and "No closing quotation" in done.screen
+    done = await drive(tmp_path, "/prompt toy:greet name='Ada\r/mcp add x -- echo \"hi\r/exit\r", [])
+    assert 'cannot split "toy:greet name=\'Ada": No closing quotation' in done.screen
+    assert "cannot split 'add x -- echo \"hi': No closing quotation" in done.screen
 
 
 def test_markup_in_server_notices_is_printed_literally(monkeypatch):

@@ -135,7 +135,8 @@ async def ask_tty(call: ToolCall) -> bool:
 
 
 async def decline_no_tty(call: ToolCall) -> bool:
-    err.print(f"[yellow]declined[/] {call.name}: destructive, and no terminal to ask (pass --yes to allow)")
+    reason = f" {call.name}: destructive, and no terminal to ask (pass --yes to allow)"
+    err.print(Text.assemble(("declined", "yellow"), reason))  # the tool name is a server's, never markup
     return False
 
 

@@ -36,6 +36,13 @@ from agent.sessions.recorder import TurnRecorder
 from agent.sessions.store import SessionStore
 
 
+def _innermost(exc: BaseException) -> BaseException:
+    """The error a task group wrapped (its own message says only "unhandled errors in a TaskGroup")."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
 class Chat:
     """One interactive conversation over a loop, a hub and a session store."""
 
@@ -112,7 +119,9 @@ class Chat:
             except CommandError as exc:
                 self.error(str(exc))
             except Exception as exc:  # noqa: BLE001 - a bug in one command must not end the chat
-                self.error(f"{line.strip()[:60]}: failed: {type(exc).__name__}: {exc}")
+                self.view.pause()  # a turn that blew up mid-way leaves its spinner running over the prompt
+                cause = _innermost(exc)
+                self.error(f"{line.strip()[:60]}: failed: {type(cause).__name__}: {cause}")
 
     @contextmanager
     def interruptible(self) -> Iterator[anyio.CancelScope]:

@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.text import Text
 
 from agent.cli.repl.approvals import View
 from agent.cli.repl.io import ChatIO
@@ -78,5 +79,5 @@ class Elicitor:
             try:
                 return convert(text, spec)
             except ValueError as exc:
-                self.console.print(f"[red]expected {exc}[/]")
+                self.console.print(Text(f"expected {exc}", style="red"))  # enum values are the server's text
         return None

@@ -23,7 +23,8 @@ async def help_(chat: Chat, rest: str) -> None:
     """Show the commands and keys."""
     table = Table(box=None, show_header=False)
     for cmd in COMMANDS.values():
-        table.add_row(f"/{cmd.name} {cmd.usage}".rstrip(), cmd.help)
+        # Text, not markup: "[key=value ...]" in a usage would be read as a style and vanish.
+        table.add_row(Text(f"/{cmd.name} {cmd.usage}".rstrip()), Text(cmd.help))
     table.add_row("@server:uri", "in a message: attach that MCP resource")
     chat.console.print(table)
     chat.console.print(Text(KEYS, style="dim"))

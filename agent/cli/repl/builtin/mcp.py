@@ -97,7 +97,7 @@ async def mcp(chat: Chat, rest: str) -> None:
     """Add or remove a registry server, live (same flags as `looptune mcp add|remove`)."""
     args = _parse_mcp(chat, rest)
     try:
-        chat.console.print(_apply(args))
+        chat.console.print(Text(_apply(args)))  # names and paths are the user's: never markup
         config = load_registry(args.mcp_config).servers().get(args.name)
     except (CliError, RegistryError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
@@ -113,7 +113,7 @@ async def mcp(chat: Chat, rest: str) -> None:
 def _report_start(chat: Chat, name: str) -> None:
     status = next((s for s in chat.hub.status() if s.name == name), None)
     if status is not None and status.state == "up":
-        chat.console.print(f"{name}: up, {status.tools} tools (available from the next turn)")
+        chat.console.print(Text(f"{name}: up, {status.tools} tools (available from the next turn)"))
     else:
         chat.error(f"{name}: {status.error if status else 'did not start'}")
 

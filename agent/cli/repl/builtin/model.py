@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from rich.table import Table
+from rich.text import Text
 
 from agent.backends import BackendError, BackendOptions, available_backends, create_backend
 from agent.cli.agent_setup import local_options, model_name
@@ -27,9 +28,10 @@ async def model(chat: Chat, rest: str) -> None:
     """Show the backend, model, adapter and decoding speed."""
     backend = chat.backend
     table = Table(box=None, show_header=False)
-    table.add_row("backend", backend.name)
-    table.add_row("model", model_name(backend))
-    table.add_row("adapter", active_adapter(backend) or "none")
+    # Text: model names and adapter paths come from the user or a server, never markup.
+    table.add_row("backend", Text(backend.name))
+    table.add_row("model", Text(model_name(backend)))
+    table.add_row("adapter", Text(active_adapter(backend) or "none"))
     if chat.last.tokens:
         table.add_row("last turn", f"{chat.last.tokens} tokens, {chat.last.tokens_per_s:.1f} tok/s")
     chat.console.print(table)
@@ -40,7 +42,7 @@ async def adapter(chat: Chat, rest: str) -> None:
     """Load a LoRA adapter, switch to a loaded one, or turn it off, without restarting."""
     backend = chat.backend
     if not rest:
-        chat.console.print(f"adapter: {active_adapter(backend) or 'none'}")
+        chat.console.print(Text(f"adapter: {active_adapter(backend) or 'none'}"))
         return
     if not hasattr(backend, "load_adapter"):
         raise CommandError(f"the {backend.name} backend has no adapters; use --backend local (or /backend local)")
@@ -51,7 +53,7 @@ async def adapter(chat: Chat, rest: str) -> None:
             await anyio.to_thread.run_sync(backend.load_adapter, rest)
     except (BackendError, OSError, ValueError) as exc:
         raise CommandError(f"adapter: {exc}") from exc
-    chat.console.print(f"model: {model_name(backend)}")
+    chat.console.print(Text(f"model: {model_name(backend)}"))
 
 
 COMMAND_USAGE = "NAME [--model M] [--adapter A] [--base-url U] [--script F]"
@@ -75,7 +77,7 @@ def _options(chat: Chat, parsed: argparse.Namespace) -> BackendOptions:
 async def backend(chat: Chat, rest: str) -> None:
     """Switch to another backend for the next turns (the conversation is kept)."""
     if not rest:
-        chat.console.print(f"backend: {chat.backend.name} ({model_name(chat.backend)})")
+        chat.console.print(Text(f"backend: {chat.backend.name} ({model_name(chat.backend)})"))
         return
     try:
         parsed = _backend_parser().parse_args(split_words(rest))
@@ -88,5 +90,4 @@ async def backend(chat: Chat, rest: str) -> None:
     old = chat.backend
     chat.set_backend(new)
     await old.aclose()
-    chat.console.print(f"backend: {new.name} ({model_name(new)})")
-
+    chat.console.print(Text(f"backend: {new.name} ({model_name(new)})"))
