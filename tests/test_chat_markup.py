@@ -103,3 +103,13 @@ async def test_a_destructive_call_declined_without_a_terminal_names_the_tool_lit
     call = ToolCall(id="c1", function=FunctionCall(name="ev[i]l__rm[/]"))
     assert await setup.decline_no_tty(call) is False
     assert "declined ev[i]l__rm[/]: destructive" in console.file.getvalue()
+
+
+def test_the_run_printer_shows_a_tool_name_with_markup_literally():
+    from agent.cli.printer import PlainPrinter
+    from agent.loop import ToolCallStarted
+
+    err = Console(file=io.StringIO(), width=200)
+    call = ToolCall(id="c1", function=FunctionCall(name="ev[i]l__t[/]", arguments="{}"))
+    PlainPrinter(out=io.StringIO(), err=err)(ToolCallStarted(step=1, call=call))
+    assert "→ ev[i]l__t[/] {}" in err.file.getvalue()

@@ -34,7 +34,7 @@ class PlainPrinter:
             self.at_line_start = event.text.endswith("\n")
         elif isinstance(event, ToolCallStarted):
             self._newline()
-            self.err.print(f"[cyan]→ {event.call.name}[/] {escape(_preview(event.call.function.arguments))}")
+            self.err.print(f"[cyan]→ {escape(event.call.name)}[/] {escape(_preview(event.call.function.arguments))}")
         elif isinstance(event, ToolCallFinished):
             style = "red" if event.outcome.is_error else "dim"
             self.err.print(
