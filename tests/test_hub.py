@@ -372,3 +372,11 @@ async def test_a_factory_that_fails_or_rejects_its_arguments_is_reported_not_rai
     assert any("toy refuses to build" in n for n in notices)
     assert any("rejected its arguments ['--nope']" in n for n in notices)
     assert any("No module named 'tests.servers.no_such_module'" in n for n in notices)
+
+
+async def test_cancelling_the_hub_while_its_servers_start_exits_cleanly():
+    # Ctrl+C or a timeout can land while a server process is still starting (~0.5 s here).
+    with anyio.fail_after(20), anyio.move_on_after(0.05) as scope:
+        async with Hub({"toy": toy_config()}):
+            pass
+    assert scope.cancelled_caught

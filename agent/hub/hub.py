@@ -62,9 +62,16 @@ class Hub:
         self._stack = AsyncExitStack()
         self._tg = await self._stack.enter_async_context(anyio.create_task_group())
         self._stack.push_async_callback(self._stop_all)
-        async with anyio.create_task_group() as starters:
-            for name, config in self._initial.items():
-                starters.start_soon(self._start, name, config)
+        try:
+            async with anyio.create_task_group() as starters:
+                for name, config in self._initial.items():
+                    starters.start_soon(self._start, name, config)
+        except BaseException:
+            # Cancelled while servers were starting (Ctrl+C, a timeout): the task group opened
+            # above must still be exited here, in this task, or anyio's scopes end up misnested.
+            self._tg.cancel_scope.cancel()
+            await self._stack.aclose()
+            raise
         self._rebuild()
         return self
 
