@@ -26,7 +26,7 @@ def bundled_configs(
     """
     from mcp_servers import BUNDLED, episode_servers
 
-    wanted = list(names or BUNDLED)
+    wanted = list(BUNDLED if names is None else names)  # [] is no bundled server, not all of them
     entries = episode_servers(wanted, state_dir, inproc=inproc)
     unknown = sorted(set(wanted) - set(entries))
     if unknown:

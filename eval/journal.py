@@ -3,16 +3,21 @@
 Each record is one `os.write` of a complete line on an O_APPEND descriptor,
 so a killed writer leaves at most one torn last line, which `open_journal`
 cuts off (and reports) before appending again. It knows records only as
-JSON objects carrying a task id at `meta.task_id` or `task_id`.
+JSON objects and finds each one's key with a function (by default the task
+id at `meta.task_id` or `task_id`). Trace generation and eval runs both
+journal through it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+Key = Callable[[dict[str, Any]], str]
 
 
 @dataclass
@@ -23,12 +28,13 @@ class Journal:
     done: set[str] = field(default_factory=set)
     torn: int = 0  # bytes of a partial last line cut off when opening
     fd: int = -1
+    key: Key | None = None
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record as one line, in one write, and flush it to the file."""
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         os.write(self.fd, line)
-        self.done.add(task_id(record))
+        self.done.add((self.key or task_id)(record))
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -42,13 +48,13 @@ def task_id(record: dict[str, Any]) -> str:
     return str((meta or {}).get("task_id") if isinstance(meta, dict) else record.get("task_id"))
 
 
-def open_journal(path: Path) -> Journal:
-    """Open (creating) `path` for appending, after cutting a torn last line; collects done ids."""
+def open_journal(path: Path, key: Key = task_id) -> Journal:
+    """Open (creating) `path` for appending, after cutting a torn last line; collects done keys."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    journal = Journal(path)
+    journal = Journal(path, key=key)
     if path.exists():
         journal.torn = _cut_torn_tail(path)
-        journal.done = _ids(path)
+        journal.done = {key(record) for record in read_records(path)}
     journal.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     return journal
 
@@ -62,13 +68,14 @@ def _cut_torn_tail(path: Path) -> int:
     return len(data) - keep
 
 
-def _ids(path: Path) -> set[str]:
-    ids = set()
-    with open(path, encoding="utf-8") as handle:
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Every record in a journal file (a torn last line is left out); a bad line is a ValueError."""
+    records = []
+    with open(path, encoding="utf-8", newline="\n") as handle:
         for number, line in enumerate(handle, 1):
-            if line.strip():
-                ids.add(task_id(_record(path, number, line)))
-    return ids
+            if line.strip() and line.endswith("\n"):
+                records.append(_record(path, number, line))
+    return records
 
 
 def _record(path: Path, number: int, line: str) -> dict[str, Any]:

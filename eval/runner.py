@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from agent.loop import AgentLoop, LoopConfig, RunResult
 from agent.loop.events import ToolCallFinished
 from agent.messages import Trace
 from agent.prompts import SYSTEM_PROMPT, system_prompt
+from agent.registry import ServerConfig
 from eval.checks import CallRecord, CheckResult, Outcome, run_checks
 from eval.tasks import Task
 
@@ -36,6 +38,9 @@ class EpisodeConfig:
     prompt: str = SYSTEM_PROMPT
     temperature: float | None = None
     seed: int | None = None
+    max_tokens: int | None = None  # per model turn (None: the backend's default)
+    # Servers a task may name besides the bundled ones (the user's registry entries), by name.
+    servers: Mapping[str, ServerConfig] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,7 +87,9 @@ def _describe(exc: BaseException) -> str:
 
 
 async def _run(task: Task, backend: Backend, config: EpisodeConfig) -> Episode:
-    async with fresh_environment(task.servers, inproc=config.inproc, on_notice=_ignore) as hub:
+    extra = {name: config.servers[name] for name in task.servers if name in config.servers}
+    bundled = [name for name in task.servers if name not in extra]
+    async with fresh_environment(bundled, inproc=config.inproc, extra=extra, on_notice=_ignore) as hub:
         await _setup(task, hub)
         result = await _loop(task, backend, hub, config).run(list(task.messages))
         return await _score(task, result, hub)
@@ -93,9 +100,12 @@ def _ignore(server: str, message: str) -> None:
 
 
 async def _setup(task: Task, hub: Hub) -> None:
-    missing = [name for name in task.servers if name not in hub.servers()]
+    up = {s.name for s in hub.status() if s.state == "up"}
+    down = {s.name: s.error for s in hub.status() if s.state != "up"}
+    missing = [name for name in task.servers if name not in up]
     if missing:
-        raise SetupFailed(f"setup: server(s) not running: {', '.join(missing)}")
+        why = "; ".join(f"{name}: {down[name]}" for name in missing if down.get(name))
+        raise SetupFailed(f"setup: server(s) not running: {', '.join(missing)}" + (f" ({why})" if why else ""))
     for call in task.setup:
         outcome = await hub.call(call.tool, json.dumps(call.arguments))
         if outcome.is_error:
@@ -108,6 +118,7 @@ def _loop(task: Task, backend: Backend, hub: Hub, config: EpisodeConfig) -> Agen
         system_prompt=system_prompt(task.now, config.prompt),
         temperature=config.temperature,
         seed=config.seed,
+        max_tokens=config.max_tokens,
     )
     return AgentLoop(backend, hub, loop_config)
 

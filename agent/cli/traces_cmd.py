@@ -11,6 +11,7 @@ import argparse
 import importlib
 
 from agent.cli.agent_setup import add_local_flags
+from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
 
 
@@ -36,12 +37,6 @@ def _lazy(module: str, function: str):
             raise CliError(f"{exc.filename}: {exc.strerror}", code=2) from exc
 
     return run
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return int(text)
 
 
 def _generate(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +66,7 @@ def _tokenizer_flag(parser: argparse.ArgumentParser) -> None:
 
 def _validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE")
-    parser.add_argument("--max-tokens", type=_positive, default=4096, help="longest allowed trace (default 4096)")
+    parser.add_argument("--max-tokens", type=positive_int, default=4096, help="longest allowed trace (default 4096)")
     parser.add_argument("--fix-out", metavar="OUT", help="write only the valid lines here")
     _tokenizer_flag(parser)
     parser.set_defaults(handler=_lazy("training.traces.cli", "validate_command"))

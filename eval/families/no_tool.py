@@ -12,27 +12,60 @@ from eval.families.build import contains, no_calls
 
 SERVERS = ("knowledge", "files", "sandbox", "sql", "calc", "tasks")
 CAPITALS = (
-    ("France", "Paris"), ("Japan", "Tokyo"), ("Canada", "Ottawa"), ("Kenya", "Nairobi"), ("Peru", "Lima"),
-    ("Norway", "Oslo"), ("Egypt", "Cairo"), ("Australia", "Canberra"), ("Portugal", "Lisbon"),
-    ("Vietnam", "Hanoi"), ("Chile", "Santiago"), ("Poland", "Warsaw"), ("Morocco", "Rabat"),
-    ("Ireland", "Dublin"), ("Thailand", "Bangkok"), ("Argentina", "Buenos Aires"),
+    ("France", "Paris"),
+    ("Japan", "Tokyo"),
+    ("Canada", "Ottawa"),
+    ("Kenya", "Nairobi"),
+    ("Peru", "Lima"),
+    ("Norway", "Oslo"),
+    ("Egypt", "Cairo"),
+    ("Australia", "Canberra"),
+    ("Portugal", "Lisbon"),
+    ("Vietnam", "Hanoi"),
+    ("Chile", "Santiago"),
+    ("Poland", "Warsaw"),
+    ("Morocco", "Rabat"),
+    ("Ireland", "Dublin"),
+    ("Thailand", "Bangkok"),
+    ("Argentina", "Buenos Aires"),
 )
 ACRONYMS = (
-    ("HTTP", "Hypertext Transfer Protocol"), ("CPU", "Central Processing Unit"), ("NASA", "Aeronautics"),
-    ("RAM", "Random Access Memory"), ("URL", "Uniform Resource Locator"), ("GPS", "Global Positioning System"),
-    ("PDF", "Portable Document Format"), ("DNA", "Deoxyribonucleic"), ("SQL", "Structured Query Language"),
-    ("USB", "Universal Serial Bus"), ("HTML", "Hypertext Markup Language"), ("LED", "Light-Emitting Diode"),
+    ("HTTP", "Hypertext Transfer Protocol"),
+    ("CPU", "Central Processing Unit"),
+    ("NASA", "Aeronautics"),
+    ("RAM", "Random Access Memory"),
+    ("URL", "Uniform Resource Locator"),
+    ("GPS", "Global Positioning System"),
+    ("PDF", "Portable Document Format"),
+    ("DNA", "Deoxyribonucleic"),
+    ("SQL", "Structured Query Language"),
+    ("USB", "Universal Serial Bus"),
+    ("HTML", "Hypertext Markup Language"),
+    ("LED", "Light-Emitting Diode"),
 )
 WORDS = (
-    ("thank you", "Spanish", "gracias"), ("good morning", "German", "guten Morgen"), ("cat", "French", "chat"),
-    ("water", "Italian", "acqua"), ("hello", "Japanese", "konnichiwa"), ("friend", "Spanish", "amigo"),
-    ("bread", "French", "pain"), ("yes", "German", "ja"), ("goodbye", "Italian", "arrivederci"),
-    ("thank you", "Portuguese", "obrigado"), ("book", "Spanish", "libro"), ("house", "German", "Haus"),
+    ("thank you", "Spanish", "gracias"),
+    ("good morning", "German", "guten Morgen"),
+    ("cat", "French", "chat"),
+    ("water", "Italian", "acqua"),
+    ("hello", "Japanese", "konnichiwa"),
+    ("friend", "Spanish", "amigo"),
+    ("bread", "French", "pain"),
+    ("yes", "German", "ja"),
+    ("goodbye", "Italian", "arrivederci"),
+    ("thank you", "Portuguese", "obrigado"),
+    ("book", "Spanish", "libro"),
+    ("house", "German", "Haus"),
 )
 TIPS = (
-    ("stay focused while working", "focus"), ("sleep better", "sleep"), ("write a clear email", "email"),
-    ("prepare for a job interview", "interview"), ("learn a new language", "practice"),
-    ("keep a plant alive", "water"), ("run a good meeting", "agenda"), ("save money on groceries", "list"),
+    ("stay focused while working", "focus"),
+    ("sleep better", "sleep"),
+    ("write a clear email", "email"),
+    ("prepare for a job interview", "interview"),
+    ("learn a new language", "practice"),
+    ("keep a plant alive", "water"),
+    ("run a good meeting", "agenda"),
+    ("save money on groceries", "list"),
 )
 
 
@@ -83,52 +116,80 @@ def about_me(ctx: Ctx) -> Draft:
 
 
 INTENTS = (
-    Intent("chat.greeting", (
-        "Hi, how are you?",
-        "Good morning!",
-        "Hey there, how's it going?",
-        "Hello! Nice to meet you.",
-        "Yo, what's up?",
-        "Hi assistant, hope you're having a good day.",
-    ), greeting),
-    Intent("chat.closing", (
-        "Thanks, that's all for now.",
-        "Perfect, thank you!",
-        "Great, that's everything I needed.",
-        "Ok cool, bye!",
-        "Thanks a lot for the help.",
-    ), closing),
-    Intent("knowledge.capital", (
-        "What is the capital of {country}?",
-        "Which city is the capital of {country}?",
-        "Quick trivia: {country}'s capital?",
-        "Do you know the capital city of {country}?",
-        "Name the capital of {country}.",
-    ), capital),
-    Intent("knowledge.acronym", (
-        "What does {acronym} stand for?",
-        "Spell out the acronym {acronym}.",
-        "{acronym} is short for what?",
-        "What's the full form of {acronym}?",
-    ), acronym),
-    Intent("knowledge.translate", (
-        "How do you say '{word}' in {language}?",
-        "Translate '{word}' into {language}.",
-        "What's the {language} word for '{word}'?",
-        "In {language}, how would I say '{word}'?",
-    ), translate),
-    Intent("advice.tip", (
-        "Give me one tip to {goal}.",
-        "Any advice on how to {goal}?",
-        "How can I {goal}?",
-        "What's a good way to {goal}?",
-    ), tip),
-    Intent("chat.about", (
-        "What can you do?",
-        "What kind of things can you help me with?",
-        "Are you able to do anything besides chatting?",
-        "Tell me about yourself.",
-    ), about_me),
+    Intent(
+        "chat.greeting",
+        (
+            "Hi, how are you?",
+            "Good morning!",
+            "Hey there, how's it going?",
+            "Hello! Nice to meet you.",
+            "Yo, what's up?",
+            "Hi assistant, hope you're having a good day.",
+        ),
+        greeting,
+    ),
+    Intent(
+        "chat.closing",
+        (
+            "Thanks, that's all for now.",
+            "Perfect, thank you!",
+            "Great, that's everything I needed.",
+            "Ok cool, bye!",
+            "Thanks a lot for the help.",
+        ),
+        closing,
+    ),
+    Intent(
+        "knowledge.capital",
+        (
+            "What is the capital of {country}?",
+            "Which city is the capital of {country}?",
+            "Quick trivia: {country}'s capital?",
+            "Do you know the capital city of {country}?",
+            "Name the capital of {country}.",
+        ),
+        capital,
+    ),
+    Intent(
+        "knowledge.acronym",
+        (
+            "What does {acronym} stand for?",
+            "Spell out the acronym {acronym}.",
+            "{acronym} is short for what?",
+            "What's the full form of {acronym}?",
+        ),
+        acronym,
+    ),
+    Intent(
+        "knowledge.translate",
+        (
+            "How do you say '{word}' in {language}?",
+            "Translate '{word}' into {language}.",
+            "What's the {language} word for '{word}'?",
+            "In {language}, how would I say '{word}'?",
+        ),
+        translate,
+    ),
+    Intent(
+        "advice.tip",
+        (
+            "Give me one tip to {goal}.",
+            "Any advice on how to {goal}?",
+            "How can I {goal}?",
+            "What's a good way to {goal}?",
+        ),
+        tip,
+    ),
+    Intent(
+        "chat.about",
+        (
+            "What can you do?",
+            "What kind of things can you help me with?",
+            "Are you able to do anything besides chatting?",
+            "Tell me about yourself.",
+        ),
+        about_me,
+    ),
 )
 
 FAMILY = Family("no_tool", INTENTS, "chit-chat and general knowledge: calling a tool is wrong")

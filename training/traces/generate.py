@@ -19,10 +19,11 @@ from pathlib import Path
 import anyio
 
 from agent.backends.base import Backend
+from eval.journal import Journal, open_journal
+from eval.metrics import reason_kind
 from eval.runner import Episode, EpisodeConfig, run_episode
 from eval.tasks import Task
 from training.traces.checks import record_problems
-from training.traces.journal import Journal, open_journal
 
 TeacherFor = Callable[[Task], Backend]  # a fresh backend per task (oracle) or the same one (a model)
 Progress = Callable[[Episode], None]
@@ -41,12 +42,6 @@ class Summary:
             self.kept += 1
         else:
             self.rejected[reason_kind(episode.reason)] += 1
-
-
-def reason_kind(reason: str) -> str:
-    """The kind of a rejection: the failing check type, or what broke ("timed out", "setup", ...)."""
-    head = reason.split(":", 1)[0].strip()
-    return " ".join(head.split()[:2]) if head else "unknown"
 
 
 def rejected_path(output: Path) -> Path:

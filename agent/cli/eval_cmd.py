@@ -1,0 +1,86 @@
+"""`looptune eval TASKS ... -o RUN_DIR` and `looptune eval compare RUN ...`: flags only.
+
+The work is in `eval.cli_run` and `eval.cli_compare`, imported when the
+subcommand runs, so `import agent` stays free of eval. argparse cannot mix
+a positional TASKS with a `compare` sub-command, so `eval compare` is its
+own parser, reached by `route` rewriting the two words into one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from agent.cli.agent_setup import add_local_flags, add_registry_flag
+from agent.cli.argv import positive_int
+
+COMPARE = "eval compare"
+
+
+def route(argv: list[str]) -> list[str]:
+    """Turn `eval compare ...` into the `eval compare` parser's name (global flags may come first)."""
+    for i, word in enumerate(argv):
+        if not word.startswith("-"):
+            if word == "eval" and argv[i + 1 : i + 2] == ["compare"]:
+                return [*argv[:i], COMPARE, *argv[i + 2 :]]
+            return argv
+    return argv
+
+
+def _distractors(text: str) -> str | int:
+    if text in ("all", "none"):
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be all, none or a number of servers, got {text!r}")
+    return int(text)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "eval",
+        help="end-to-end task-completion benchmark (and `eval compare RUN RUN ...`)",
+        epilog="Compare runs: looptune eval compare RUN_A RUN_B [...] [-o compare.html]",
+    )
+    parser.add_argument("tasks", metavar="TASKS", help="task JSONL (looptune tasks generate --split test)")
+    parser.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="where journals and reports go")
+    parser.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR (same tasks and settings)")
+    parser.add_argument("--trials", type=positive_int, default=1, help="runs of each task, for pass^k (default 1)")
+    parser.add_argument("--jobs", type=positive_int, default=1, help="episodes at once (default 1)")
+    parser.add_argument(
+        "--distractors",
+        type=_distractors,
+        default="none",
+        metavar="all|none|N",
+        help="bundled servers mounted besides each task's own (default none)",
+    )
+    parser.add_argument("--max-steps", type=positive_int, default=10, help="model turns per episode (default 10)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (default 300)")
+    parser.add_argument("--seed", type=int, default=0, help="sampling seed of trial 0 (trial t uses seed + t)")
+    parser.add_argument("--temperature", type=float, help="sampling temperature (default: the backend's)")
+    parser.add_argument("--max-tokens", type=positive_int, help="tokens per model turn (default: the backend's)")
+    parser.add_argument("--stdio", action="store_true", help="spawn bundled servers as processes (default in-process)")
+    add_registry_flag(parser)
+    model = parser.add_argument_group("model")
+    model.add_argument("--backend", default="local", help="local | openai | scripted | oracle (default local)")
+    model.add_argument("--model", help="model id or path (default: the bundled model)")
+    model.add_argument(
+        "--adapter", nargs="+", metavar="A", help="LoRA adapter(s); several (or a glob) score each: a checkpoint sweep"
+    )
+    model.add_argument("--base-url", help="OpenAI-compatible base URL")
+    model.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
+    model.add_argument("--script", help="turns for --backend scripted")
+    add_local_flags(model)
+    parser.set_defaults(handler=_lazy("eval.cli_run", "eval_command"))
+
+    compare = sub.add_parser(COMPARE, prog="looptune eval compare", help="compare eval runs side by side")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run directories (or report.json files); first = base")
+    compare.add_argument("-o", "--output", metavar="HTML", help="also write the comparison as one HTML page")
+    compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    compare.set_defaults(handler=_lazy("eval.cli_compare", "compare_command"))
+
+
+def _lazy(module: str, function: str):
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), function)(args)
+
+    return run
