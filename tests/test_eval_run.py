@@ -310,3 +310,12 @@ def test_a_broken_task_file_is_refused_naming_its_line_and_no_run_is_started(tmp
     done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", cwd=tmp_path)
     assert done.returncode == 2 and "tasks.jsonl:3" in done.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_resuming_a_run_whose_settings_file_is_broken_names_the_file_and_field(tmp_path):
+    tasks = real_tasks(tmp_path / "tasks.jsonl", n=2)
+    assert looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", cwd=tmp_path).returncode == 0
+    settings = json.loads((tmp_path / "run" / "run.json").read_text())
+    (tmp_path / "run" / "run.json").write_text(json.dumps({**settings, "trials": 0}))
+    done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", "--resume", cwd=tmp_path)
+    assert done.returncode == 2 and "run/run.json: field trials:" in done.stderr
