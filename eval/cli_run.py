@@ -55,6 +55,12 @@ def eval_command(args: argparse.Namespace) -> int:
     tasks = _tasks(args.tasks)
     servers = _user_servers(args, tasks)
     adapters = expand_adapters(args.adapter)
+    if adapters and args.backend != "local":
+        # A served model picks its LoRA by model id (--model NAME), not by a path here.
+        raise CliError(
+            f"--adapter needs --backend local (with --backend {args.backend}, pass the adapter's model id as --model)",
+            code=2,
+        )
     if len(adapters) > 1:
         from eval.sweep import run_sweep
 

@@ -319,3 +319,9 @@ def test_resuming_a_run_whose_settings_file_is_broken_names_the_file_and_field(t
     (tmp_path / "run" / "run.json").write_text(json.dumps({**settings, "trials": 0}))
     done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", "--resume", cwd=tmp_path)
     assert done.returncode == 2 and "run/run.json: field trials:" in done.stderr
+
+
+def test_an_adapter_for_a_backend_without_adapters_is_refused(tmp_path):
+    tasks = real_tasks(tmp_path / "tasks.jsonl", n=2)
+    done = looptune("eval", str(tasks), "--backend", "oracle", "--adapter", "out/x", "-o", "run", cwd=tmp_path)
+    assert done.returncode == 2 and "--adapter needs --backend local" in done.stderr
