@@ -1,0 +1,110 @@
+"""`looptune train CONFIG.yaml [--key value ...]`: config in; adapter, template, model card and curves out.
+
+It resolves the config (YAML, then flags), saves it next to the outputs,
+encodes and checks the data, trains with a progress line (loss, tokens/s,
+ETA), and writes the final adapter plus everything needed to serve it into
+the output directory. The work is in training.sft.{data,model,trainer,outputs}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from agent.cli.errors import CliError
+from training.sft.config import ConfigError, TrainConfig, load_config, save_config
+from training.sft.data import DataError, DataReport, load_examples, split
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def parse_overrides(words: list[str]) -> dict[str, str]:
+    """`--key value` pairs (also `--key=value`) after the config file; a lone flag is an error."""
+    overrides: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--"):
+            raise CliError(f"expected --key value, got {word!r}", code=2)
+        if "=" in word:
+            key, value = word[2:].split("=", 1)
+            i += 1
+        elif i + 1 < len(words):
+            key, value = word[2:], words[i + 1]
+            i += 2
+        else:
+            raise CliError(f"--{word[2:]} needs a value", code=2)
+        overrides[key] = value
+    return overrides
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Train; exit 0 with the adapter written, 2 on a bad config or data."""
+    words = list(args.overrides)
+    args.resume = args.resume or "--resume" in words  # REMAINDER swallows a --resume given after overrides
+    words = [w for w in words if w != "--resume"]
+    try:
+        config = load_config(args.config, parse_overrides(words))
+    except ConfigError as exc:
+        raise CliError(str(exc), code=2) from exc
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(config, out)
+    from training.sft.model import ModelError, load_base
+
+    try:
+        base = load_base(config.base_model, qlora=config.qlora)
+    except (ModelError, ValueError) as exc:
+        raise CliError(str(exc), code=2) from exc
+    data = _data(config, base)
+    return _train(args, config, base, data)
+
+
+def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
+    try:
+        report = load_examples(config.data, base.tokenizer, base.template, config.max_length)
+        held = load_examples(config.eval_data, base.tokenizer, base.template, config.max_length).examples
+    except DataError as exc:
+        raise CliError(str(exc), code=2) from exc
+    train, carved = split(report.examples, config.eval_split, config.seed)
+    if config.max_examples:
+        train = train[: config.max_examples]
+    if not train:
+        raise CliError(f"no usable training examples in {', '.join(config.data)} (skipped: {dict(report.skipped)})", 2)
+    skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items())
+    tokens = sum(len(e.input_ids) for e in train)
+    trained = sum(e.trained_tokens for e in train)
+    err.print(
+        f"data: {len(train)} examples, {tokens} tokens ({trained} trained)"
+        + (f"; skipped {skipped}" if skipped else "")
+    )
+    return report, train, held + carved
+
+
+def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
+    from training.sft.outputs import write_outputs
+    from training.sft.trainer import train
+
+    report, train_examples, eval_examples = data
+    began = time.perf_counter()
+
+    def show(entry: dict) -> None:
+        if "loss" not in entry and "eval_loss" not in entry:
+            return
+        step, total = entry["step"], entry["max_steps"] or 1
+        elapsed = time.perf_counter() - began
+        eta = elapsed / max(step, 1) * (total - step)
+        loss = f"loss {entry['loss']:.4f}" if "loss" in entry else f"eval loss {entry['eval_loss']:.4f}"
+        err.print(Text(f"step {step}/{total}  {loss}  elapsed {elapsed / 60:.1f} min  eta {eta / 60:.1f} min"))
+
+    trainer, result = train(config, base, train_examples, eval_examples, resume=args.resume, on_log=show)
+    written = write_outputs(trainer, result, config, base, report, len(train_examples))
+    speed = f"{result.steps} steps, {result.seconds / 60:.1f} min, {result.tokens_per_s:.0f} tok/s"
+    err.print(Text(f"adapter: {written}  ({speed})"))
+    print(json.dumps({"adapter": str(written), "steps": result.steps, "train_loss": result.train_loss}))
+    return 0

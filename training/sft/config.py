@@ -1,0 +1,100 @@
+"""The typed training config: YAML file, then `--key value` overrides, saved resolved next to every output.
+
+Keys are flat (`lora_r`, `learning_rate`, ...) so a flag is the key with
+dashes. It knows nothing of transformers or TRL: `training.sft.trainer`
+turns it into their configs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.fsutil import atomic_write_text
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the file or flag and the field."""
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = "bundled"  # bundled, a model directory, or a .gguf file
+    data: list[str] = Field(min_length=1)  # trace JSONL files (looptune traces generate / export)
+    eval_data: list[str] = Field(default_factory=list)  # held-out traces for eval loss (optional)
+    eval_split: float = Field(0.0, ge=0.0, lt=1.0)  # or carve this share of `data` out for eval loss
+    output_dir: str = "out"
+    lora_r: int = Field(16, ge=1)
+    lora_alpha: int = Field(32, ge=1)
+    lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+    # LoRA on the top N decoder layers only: backprop then stops there, so a step costs less (None: all layers).
+    lora_layers: int | None = Field(None, ge=1)
+    qlora: bool = False  # NF4 base + double quant + paged 8-bit AdamW: CUDA only
+    max_length: int = Field(2048, ge=16)
+    packing: bool = False
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int = -1  # > 0 overrides epochs
+    learning_rate: float = Field(2e-4, gt=0)
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = Field(0.03, ge=0.0, lt=1.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    batch_size: int = Field(1, ge=1)
+    grad_accumulation: int = Field(8, ge=1)
+    gradient_checkpointing: bool = False
+    save_steps: int = Field(50, ge=1)
+    save_total_limit: int = Field(3, ge=1)
+    eval_steps: int = Field(50, ge=1)
+    logging_steps: int = Field(5, ge=1)
+    seed: int = 0
+    report_to: Literal["none", "tensorboard", "wandb"] = "none"
+    eval_tasks: str | None = None  # run `looptune eval` on these tasks with the result
+    max_examples: int | None = Field(None, ge=1)  # use only the first N examples (after shuffling with seed)
+
+    @field_validator("data", "eval_data", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+def load_config(path: str | None, overrides: dict[str, str]) -> TrainConfig:
+    """The YAML file (if any) with `overrides` applied; a bad key or value is a ConfigError naming it."""
+    data: dict[str, Any] = {}
+    if path:
+        data = _read_yaml(Path(path))
+    for key, raw in overrides.items():
+        data[key.replace("-", "_")] = yaml.safe_load(raw)  # "3e-4" -> float, "true" -> bool, "[a, b]" -> list
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"]) or "(root)"
+        source = "flag --" + where.replace("_", "-") if where in {k.replace("-", "_") for k in overrides} else path
+        raise ConfigError(f"{source or 'config'}: {where}: {error['msg']}") from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a training config is a mapping of keys to values")
+    return data
+
+
+def save_config(config: TrainConfig, directory: Path) -> Path:
+    """Write the resolved config as `train_config.yaml` in `directory`."""
+    path = directory / "train_config.yaml"
+    atomic_write_text(path, yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+    return path

@@ -1,0 +1,149 @@
+"""LoRA / QLoRA SFT with TRL's SFTTrainer and PEFT, on pre-encoded examples (training.sft.data).
+
+The examples already carry labels (-100 outside assistant turns), so TRL
+neither re-renders nor re-masks them: what was checked is what is trained.
+Checkpoints every `save_steps` (last `save_total_limit` kept) hold the
+adapter, optimizer, scheduler and RNG states, so `resume` continues a killed
+run where its last checkpoint left it. It knows nothing of the CLI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from training.sft.config import TrainConfig
+from training.sft.data import Example
+from training.sft.model import Base
+
+OnLog = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    train_loss: float | None
+    seconds: float
+    tokens: int  # tokens processed (prompt + trained), all epochs
+    log: list[dict[str, Any]] = field(default_factory=list)
+    resumed_from: str | None = None
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+def last_checkpoint(output_dir: Path) -> Path | None:
+    """The newest `checkpoint-N` directory, if any."""
+    found = [p for p in output_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
+
+
+def _dataset(examples: list[Example]):
+    from datasets import Dataset
+
+    labels = [[t if m else -100 for t, m in zip(e.input_ids, e.assistant_masks, strict=True)] for e in examples]
+    return Dataset.from_dict({"input_ids": [e.input_ids for e in examples], "labels": labels})
+
+
+def _lora(config: TrainConfig, layers: int):
+    from peft import LoraConfig
+
+    top = None
+    if config.lora_layers is not None:
+        top = list(range(max(0, layers - config.lora_layers), layers))
+    return LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=config.target_modules,
+        layers_to_transform=top,
+        task_type="CAUSAL_LM",
+    )
+
+
+def _sft_args(config: TrainConfig, base: Base, has_eval: bool):
+    from trl import SFTConfig
+
+    cuda = base.device == "cuda"
+    return SFTConfig(
+        output_dir=config.output_dir,
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accumulation,
+        gradient_checkpointing=config.gradient_checkpointing,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type=config.lr_scheduler,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of the total steps
+        weight_decay=config.weight_decay,
+        logging_steps=config.logging_steps,
+        save_strategy="steps",
+        save_steps=config.save_steps,
+        save_total_limit=config.save_total_limit,
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=config.eval_steps,
+        seed=config.seed,
+        data_seed=config.seed,
+        report_to=[] if config.report_to == "none" else [config.report_to],
+        bf16=cuda,
+        optim="paged_adamw_8bit" if config.qlora else "adamw_torch",
+        max_length=None,  # examples are already cut to max_length (training.sft.data)
+        packing=False,
+        dataset_kwargs={"skip_prepare_dataset": True},
+        remove_unused_columns=False,
+        disable_tqdm=True,
+        use_cpu=not cuda,
+        dataloader_pin_memory=cuda,
+    )
+
+
+def train(
+    config: TrainConfig,
+    base: Base,
+    train_examples: list[Example],
+    eval_examples: list[Example],
+    *,
+    resume: bool = False,
+    on_log: OnLog | None = None,
+) -> tuple[Any, TrainResult]:
+    """Fine-tune a LoRA on `train_examples`; returns the trainer (holding the PEFT model) and the figures."""
+    from transformers import PrinterCallback, TrainerCallback
+    from trl import SFTTrainer
+
+    log: list[dict[str, Any]] = []
+
+    class Relay(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ARG002 - the callback signature
+            entry = {"step": state.global_step, "max_steps": state.max_steps, **(logs or {})}
+            log.append(entry)
+            if on_log is not None:
+                on_log(entry)
+
+    checkpoint = last_checkpoint(Path(config.output_dir)) if resume else None
+    trainer = SFTTrainer(
+        model=base.model,
+        args=_sft_args(config, base, bool(eval_examples)),
+        train_dataset=_dataset(train_examples),
+        eval_dataset=_dataset(eval_examples) if eval_examples else None,
+        processing_class=base.tokenizer,
+        peft_config=_lora(config, base.model.config.num_hidden_layers),
+        callbacks=[Relay()],
+    )
+    trainer.remove_callback(PrinterCallback)  # progress is ours (on_log); its raw dicts would interleave
+    began = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    seconds = time.perf_counter() - began
+    steps = trainer.state.global_step
+    tokens = _tokens_seen(trainer, train_examples, config)
+    result = TrainResult(steps, output.training_loss, seconds, tokens, log, str(checkpoint) if checkpoint else None)
+    return trainer, result
+
+
+def _tokens_seen(trainer: Any, examples: list[Example], config: TrainConfig) -> int:
+    per_epoch = sum(len(e.input_ids) for e in examples)
+    return int(per_epoch * trainer.state.epoch) if trainer.state.epoch else per_epoch
