@@ -289,10 +289,10 @@ def test_the_html_report_opens_in_headless_chromium(tmp_path):
     ],
 )
 def test_eval_compare_is_told_apart_from_a_task_file(argv, command):
-    from agent.cli.eval_cmd import route
+    from agent.cli.argv import route
     from agent.cli.main import build_parser
 
-    assert build_parser().parse_args(route(argv)).command == command
+    assert build_parser().parse_args(route(argv, {"eval compare"})).command == command
 
 
 def test_bad_flag_values_are_refused_with_the_flag_named(capsys):

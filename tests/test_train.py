@@ -181,3 +181,54 @@ def test_a_run_killed_mid_way_resumes_from_its_last_checkpoint(tmp_path, tiny_mo
 def test_qlora_on_a_cpu_machine_is_a_clear_error(tmp_path, tiny_model_dir):
     done = looptune_train(str(write_config(tmp_path, tiny_model_dir)), "--qlora", "true", cwd=tmp_path)
     assert done.returncode == 2 and "qlora: true needs a CUDA GPU" in done.stderr
+
+
+def test_merging_gives_plain_weights_with_the_adapters_logits_and_prints_vllm_lines(tmp_path, tiny_model_dir):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from tests.tiny import make_adapter
+
+    adapter = make_adapter(tiny_model_dir, tmp_path / "adapter", seed=3)
+    from transformers import AutoTokenizer
+
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(adapter)
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "train", "merge", str(adapter), "-o", str(tmp_path / "merged")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"vllm serve {tmp_path / 'merged'} --chat-template" in done.stdout
+    assert "--enable-lora --lora-modules adapter=" in done.stdout and "--max-lora-rank 8" in done.stdout
+    ids = torch.tensor([[1, 400, 500, 600]])
+    with torch.no_grad():
+        merged = AutoModelForCausalLM.from_pretrained(tmp_path / "merged").eval()(ids).logits
+        on_base = (
+            PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), adapter).eval()(ids).logits
+        )
+    assert torch.allclose(merged, on_base, atol=1e-5)
+
+
+def test_merging_a_folder_that_is_not_an_adapter_is_a_clear_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "train", "merge", str(tmp_path), "-o", str(tmp_path / "m")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 2 and "not a PEFT adapter (no adapter_config.json)" in done.stderr
+
+
+def test_the_memory_estimate_adds_up_its_parts(tiny_model_dir):
+    from training.sft.memory import GIB, estimate, from_config, from_params
+
+    shape = from_config(tiny_model_dir)
+    assert shape.layers == 2 and shape.hidden == 64 and shape.vocab == 49152
+    small, large = estimate(shape, seq=128), estimate(shape, seq=1024)
+    assert large.activations > 7 * small.activations and large.weights == small.weights
+    seven = estimate(from_params(7e9), quant="4bit", device="cuda", seq=2048, checkpointing=True)
+    assert 4 * GIB < seven.total < 9 * GIB  # QLoRA on a 7B fits a 12 GB card, as the seeds say
+    assert estimate(from_params(7e9), device="cuda").total > 14 * GIB  # bf16 7B weights alone are ~13 GiB

@@ -20,3 +20,16 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return int(text)
+
+
+def route(argv: list[str], compounds: set[str]) -> list[str]:
+    """Join a two-word command (`eval compare`) into one parser name; global flags may come first.
+
+    argparse cannot mix a positional (`eval TASKS`) with sub-commands of the
+    same parser, so `eval compare` is a parser of its own, named with a space.
+    """
+    for i, word in enumerate(argv):
+        if not word.startswith("-"):
+            pair = " ".join(argv[i : i + 2])
+            return [*argv[:i], pair, *argv[i + 2 :]] if pair in compounds else argv
+    return argv

@@ -1,9 +1,8 @@
 """`looptune eval TASKS ... -o RUN_DIR` and `looptune eval compare RUN ...`: flags only.
 
 The work is in `eval.cli_run` and `eval.cli_compare`, imported when the
-subcommand runs, so `import agent` stays free of eval. argparse cannot mix
-a positional TASKS with a `compare` sub-command, so `eval compare` is its
-own parser, reached by `route` rewriting the two words into one.
+subcommand runs, so `import agent` stays free of eval. `eval compare` is its
+own parser, reached through `agent.cli.argv.route`.
 """
 
 from __future__ import annotations
@@ -15,16 +14,6 @@ from agent.cli.agent_setup import add_local_flags, add_registry_flag
 from agent.cli.argv import positive_int
 
 COMPARE = "eval compare"
-
-
-def route(argv: list[str]) -> list[str]:
-    """Turn `eval compare ...` into the `eval compare` parser's name (global flags may come first)."""
-    for i, word in enumerate(argv):
-        if not word.startswith("-"):
-            if word == "eval" and argv[i + 1 : i + 2] == ["compare"]:
-                return [*argv[:i], COMPARE, *argv[i + 2 :]]
-            return argv
-    return argv
 
 
 def _distractors(text: str) -> str | int:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from agent import __version__
 from agent.cli import chat, eval_cmd, mcp_cmd, run, sessions_cmd, tasks_cmd, traces_cmd, train_cmd
-from agent.cli.argv import split_command
+from agent.cli.argv import route, split_command
 from agent.cli.errors import CliError
 from agent.registry import RegistryError
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     head, tail = split_command(sys.argv[1:] if argv is None else argv)
-    head = eval_cmd.route(list(head))
+    head = route(list(head), {eval_cmd.COMPARE, *train_cmd.COMPOUNDS})
     parser = build_parser()
     args = parser.parse_args(head)
     if tail and not getattr(args, "accepts_command", False):

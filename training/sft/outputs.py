@@ -31,6 +31,7 @@ def write_outputs(trainer: Any, result: TrainResult, config: TrainConfig, base: 
     """Save the final adapter and its companions into `config.output_dir`; returns that directory."""
     out = Path(config.output_dir)
     trainer.model.save_pretrained(out)
+    _name_base(out / "adapter_config.json", config.base_model)
     base.tokenizer.save_pretrained(out)
     lines = "".join(json.dumps(entry) + "\n" for entry in result.log)
     atomic_write_text(out / "train_log.jsonl", lines)
@@ -40,6 +41,15 @@ def write_outputs(trainer: Any, result: TrainResult, config: TrainConfig, base: 
         (out / "loss.png").write_bytes(loss_png(losses, evals))
     atomic_write_text(out / "README.md", model_card(result, config, base, data, n))
     return out
+
+
+def _name_base(config_file: Path, spec: str) -> None:
+    """Record the base as the user named it: `bundled` must resolve on any machine, a cache path would not."""
+    if spec != "bundled":
+        return
+    data = json.loads(config_file.read_text(encoding="utf-8"))
+    data["base_model_name_or_path"] = spec
+    atomic_write_text(config_file, json.dumps(data, indent=2) + "\n")
 
 
 def model_card(result: TrainResult, config: TrainConfig, base: Base, data: DataReport, n: int) -> str:

@@ -76,7 +76,7 @@ def _sft_args(config: TrainConfig, base: Base, has_eval: bool):
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=config.batch_size,
         gradient_accumulation_steps=config.grad_accumulation,
-        gradient_checkpointing=config.gradient_checkpointing,
+        **_checkpointing(config.gradient_checkpointing),
         learning_rate=config.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
         warmup_steps=config.warmup_ratio,  # transformers 5: a float in [0, 1) is a ratio of the total steps
@@ -100,6 +100,16 @@ def _sft_args(config: TrainConfig, base: Base, has_eval: bool):
         use_cpu=not cuda,
         dataloader_pin_memory=cuda,
     )
+
+
+def _checkpointing(enabled: bool) -> dict[str, bool]:
+    """transformers 5 renamed gradient checkpointing to activation checkpointing (the old name warns)."""
+    import dataclasses
+
+    from trl import SFTConfig
+
+    names = {f.name for f in dataclasses.fields(SFTConfig)}
+    return {"activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing": enabled}
 
 
 def train(

@@ -1,0 +1,72 @@
+"""`looptune train merge` and `looptune train estimate-memory`: flags in, files or a table out."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from agent.cli.errors import CliError
+from training.sft.memory import GIB, estimate, from_config, from_params, table
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+def merge_command(args: argparse.Namespace) -> int:
+    """Merge an adapter into its base; print where, and how to serve it with vLLM."""
+    from training.sft.merge import MergeError, merge, vllm_lines
+
+    adapter, target = Path(args.adapter), Path(args.output)
+    try:
+        info = merge(adapter, target)
+    except MergeError as exc:
+        raise CliError(str(exc), code=2) from exc
+    out.print(Text(f"merged {adapter} into {info['base']} -> {target}"))
+    out.print("serve with vLLM (merged weights, then the adapter on its base):")
+    for line in vllm_lines(adapter, target, info):
+        out.print(Text(f"  {line}"))
+    return 0
+
+
+def memory_command(args: argparse.Namespace) -> int:
+    """Print the memory estimate as a table (GiB per part and total)."""
+    if (args.model is None) == (args.params is None):
+        raise CliError("give exactly one of --model DIR or --params N (e.g. --params 7e9)", code=2)
+    if args.model is not None:
+        directory = _model_dir(args.model)
+        shape = from_config(directory)
+    else:
+        shape = from_params(args.params)
+    result = estimate(
+        shape,
+        quant=args.quant,
+        rank=args.lora_r,
+        batch=args.batch,
+        seq=args.seq,
+        checkpointing=args.grad_checkpointing,
+        device=args.device,
+        lora_layers=args.lora_layers,
+    )
+    view = Table("part", "memory", box=None, title=f"{shape.params / 1e9:.2f}B params, {args.device}")
+    for part, value in table(result):
+        view.add_row(part, value)
+    out.print(view)
+    print(f"{result.total / GIB:.2f}")
+    return 0
+
+
+def _model_dir(spec: str) -> Path:
+    from agent.backends.base import BackendError
+    from agent.backends.local.loader import load_model
+    from agent.backends.local.source import resolve
+
+    try:
+        source = resolve(spec)
+        if source.gguf_file is not None:
+            source = load_model(source, device="cpu").source
+    except BackendError as exc:
+        raise CliError(str(exc), code=2) from exc
+    return source.directory

@@ -1,0 +1,65 @@
+"""`looptune train merge ADAPTER -o DIR`: the base with the LoRA folded in, as plain weights anyone can serve.
+
+The base comes from the adapter's own config (the path it was trained on);
+the output holds fp32 (CPU) safetensors, the tokenizer and the chat template
+the adapter was trained with, so `vllm serve DIR` or transformers loads it
+with no looptune code. It also prints the exact `vllm serve` lines for the
+merged model and for serving the adapter on its base.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agent.backends.base import BackendError
+from agent.backends.local.adapters import adapter_base, read_config
+from agent.backends.local.loader import load_model
+from agent.backends.local.source import resolve
+
+PARSER = "hermes"
+
+
+class MergeError(ValueError):
+    """An adapter that cannot be merged; one line saying why."""
+
+
+def merge(adapter: Path, out: Path) -> dict[str, Any]:
+    """Write base + adapter merged into `out`; returns what was merged (base, rank, modules)."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        config = read_config(adapter)
+        base = resolve(adapter_base(adapter))
+    except BackendError as exc:
+        raise MergeError(str(exc)) from exc
+    if base.gguf_file is not None:  # the bundled GGUF: dequantised once by the local backend's cache
+        base = load_model(base, device="cpu").source
+    model = AutoModelForCausalLM.from_pretrained(base.directory)
+    merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    out.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(out)
+    AutoTokenizer.from_pretrained(adapter).save_pretrained(out)  # carries the template it was trained with
+    return {"base": str(base.directory), "rank": config.get("r"), "modules": config.get("target_modules")}
+
+
+def vllm_lines(adapter: Path, merged: Path, info: dict[str, Any]) -> list[str]:
+    """`vllm serve` for the merged weights, and for the adapter as a LoRA module on its base."""
+    template = adapter / "chat_template.jinja"
+    tools = f"--enable-auto-tool-choice --tool-call-parser {PARSER}"
+    rank = max(8, int(info["rank"] or 8))
+    return [
+        f"vllm serve {merged} --chat-template {merged / 'chat_template.jinja'} {tools}",
+        f"vllm serve {info['base']} --enable-lora --lora-modules {adapter.name}={adapter} "
+        f"--max-lora-rank {_vllm_rank(rank)} --chat-template {template} {tools}",
+    ]
+
+
+def _vllm_rank(rank: int) -> int:
+    """The smallest rank vLLM accepts for --max-lora-rank that holds `rank`."""
+    for allowed in (8, 16, 32, 64, 128, 256, 320, 512):
+        if rank <= allowed:
+            return allowed
+    return rank
+
