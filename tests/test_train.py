@@ -232,3 +232,43 @@ def test_the_memory_estimate_adds_up_its_parts(tiny_model_dir):
     seven = estimate(from_params(7e9), quant="4bit", device="cuda", seq=2048, checkpointing=True)
     assert 4 * GIB < seven.total < 9 * GIB  # QLoRA on a 7B fits a 12 GB card, as the seeds say
     assert estimate(from_params(7e9), device="cuda").total > 14 * GIB  # bf16 7B weights alone are ~13 GiB
+
+
+def test_two_cpu_processes_under_accelerate_both_finish_and_rank_zero_writes_a_loadable_adapter(
+    tmp_path, tiny_model_dir
+):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from tests.conftest import free_port
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "accelerate"
+    config = write_config(tmp_path, tiny_model_dir, max_steps=4, save_steps=100)
+    launcher = Path(sys.executable).with_name("accelerate")
+    done = subprocess.run(
+        [
+            str(launcher),
+            "launch",
+            "--config_file",
+            str(examples / "cpu-2proc.yaml"),
+            "--main_process_port",
+            str(free_port()),
+            "-m",
+            "agent.cli.main",
+            "train",
+            str(config),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count('"steps": 4') == 1  # rank 0 reports; rank 1 finished quietly
+    PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), tmp_path / "out")
+
+
+def test_the_shipped_recipe_is_a_valid_config():
+    recipe = Path(__file__).resolve().parent.parent / "examples" / "recipes" / "bundled-cpu.yaml"
+    config = load_config(str(recipe), {})
+    assert config.base_model == "bundled" and config.lora_layers == 12

@@ -103,6 +103,8 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
         err.print(Text(f"step {step}/{total}  {loss}  elapsed {elapsed / 60:.1f} min  eta {eta / 60:.1f} min"))
 
     trainer, result = train(config, base, train_examples, eval_examples, resume=args.resume, on_log=show)
+    if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
+        return 0
     written = write_outputs(trainer, result, config, base, report, len(train_examples))
     speed = f"{result.steps} steps, {result.seconds / 60:.1f} min, {result.tokens_per_s:.0f} tok/s"
     err.print(Text(f"adapter: {written}  ({speed})"))
