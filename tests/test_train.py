@@ -272,3 +272,18 @@ def test_the_shipped_recipe_is_a_valid_config():
     recipe = Path(__file__).resolve().parent.parent / "examples" / "recipes" / "bundled-cpu.yaml"
     config = load_config(str(recipe), {})
     assert config.base_model == "bundled" and config.lora_layers == 12
+
+
+def test_eval_tasks_score_the_new_adapter_and_the_card_shows_the_figures(tmp_path, tiny_model_dir):
+    from eval.families import generate_tasks
+    from eval.tasks import write_tasks
+
+    tasks = tmp_path / "test.jsonl"
+    write_tasks(tasks, generate_tasks(["no_tool"], "test", 2, seed=1))
+    config = write_config(tmp_path, tiny_model_dir, max_steps=2, save_steps=100, eval_tasks=str(tasks))
+    done = looptune_train(str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "## Eval" in card and "| task completion |" in card and "| no_tool |" in card
+    report = json.loads((tmp_path / "out" / "eval" / "report.json").read_text())
+    assert report["settings"]["adapter"] == str(tmp_path / "out") and report["episodes_done"] == 2

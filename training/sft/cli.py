@@ -106,6 +106,10 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
         return 0
     written = write_outputs(trainer, result, config, base, report, len(train_examples))
+    if config.eval_tasks:
+        from training.sft.evaluate import evaluate_adapter
+
+        evaluate_adapter(config.eval_tasks, written, config.base_model)
     speed = f"{result.steps} steps, {result.seconds / 60:.1f} min, {result.tokens_per_s:.0f} tok/s"
     err.print(Text(f"adapter: {written}  ({speed})"))
     print(json.dumps({"adapter": str(written), "steps": result.steps, "train_loss": result.train_loss}))

@@ -62,4 +62,3 @@ def _vllm_rank(rank: int) -> int:
         if rank <= allowed:
             return allowed
     return rank
-
