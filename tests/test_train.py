@@ -287,3 +287,30 @@ def test_eval_tasks_score_the_new_adapter_and_the_card_shows_the_figures(tmp_pat
     assert "## Eval" in card and "| task completion |" in card and "| no_tool |" in card
     report = json.loads((tmp_path / "out" / "eval" / "report.json").read_text())
     assert report["settings"]["adapter"] == str(tmp_path / "out") and report["episodes_done"] == 2
+
+
+def test_a_gguf_export_loads_back_in_transformers_with_the_merged_logits(tmp_path, tiny_model_dir):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from tests.tiny import make_adapter
+
+    adapter = make_adapter(tiny_model_dir, tmp_path / "adapter", seed=4)
+    AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(adapter)
+    merged = tmp_path / "merged"
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "train", "merge", str(adapter), "-o", str(merged), "--format", "gguf"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ids = torch.tensor([[1, 400, 500, 600, 700]])
+    with torch.no_grad():
+        reference = AutoModelForCausalLM.from_pretrained(merged).eval()(ids).logits
+        loaded = AutoModelForCausalLM.from_pretrained(merged, gguf_file="model-f32.gguf").eval()(ids).logits
+    assert torch.allclose(loaded, reference, atol=1e-4)
+    tokenizer = AutoTokenizer.from_pretrained(merged, gguf_file="model-f32.gguf")
+    assert (
+        tokenizer("Add 'buy milk'")["input_ids"] == AutoTokenizer.from_pretrained(merged)("Add 'buy milk'")["input_ids"]
+    )

@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _merge(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("adapter", metavar="ADAPTER", help="a LoRA adapter directory (looptune train output)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where the merged model goes")
+    parser.add_argument("--format", choices=("hf", "gguf"), default="hf", help="gguf: also DIR/model-f32.gguf")
     parser.set_defaults(handler=_lazy("training.sft.cli_tools", "merge_command"))
 
 

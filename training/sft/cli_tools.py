@@ -25,6 +25,14 @@ def merge_command(args: argparse.Namespace) -> int:
     except MergeError as exc:
         raise CliError(str(exc), code=2) from exc
     out.print(Text(f"merged {adapter} into {info['base']} -> {target}"))
+    if args.format == "gguf":
+        from training.sft.gguf_export import GGUFError, write_gguf
+
+        try:
+            written = write_gguf(target, target / "model-f32.gguf")
+        except GGUFError as exc:
+            raise CliError(str(exc), code=2) from exc
+        out.print(Text(f"gguf: {written} (f32; llama.cpp's llama-quantize makes it smaller)"))
     out.print("serve with vLLM (merged weights, then the adapter on its base):")
     for line in vllm_lines(adapter, target, info):
         out.print(Text(f"  {line}"))
