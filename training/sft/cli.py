@@ -100,7 +100,8 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
         elapsed = time.perf_counter() - began
         eta = elapsed / max(step, 1) * (total - step)
         loss = f"loss {entry['loss']:.4f}" if "loss" in entry else f"eval loss {entry['eval_loss']:.4f}"
-        err.print(Text(f"step {step}/{total}  {loss}  elapsed {elapsed / 60:.1f} min  eta {eta / 60:.1f} min"))
+        speed = f"  {float(entry['num_tokens']) / elapsed:.0f} tok/s" if "num_tokens" in entry else ""
+        err.print(Text(f"step {step}/{total}  {loss}{speed}  elapsed {elapsed / 60:.1f} min  eta {eta / 60:.1f} min"))
 
     trainer, result = train(config, base, train_examples, eval_examples, resume=args.resume, on_log=show)
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs

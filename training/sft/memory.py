@@ -3,7 +3,7 @@
 weights (by quantisation) + LoRA parameters + their gradients and AdamW
 states + activations kept for backward (per layer per token ~34 x hidden
 values at the compute precision, ~2 x hidden with checkpointing, plus the
-logits) + a fixed runtime overhead. The architecture comes from a model's
+logits and the copies the loss makes of them) + a fixed runtime overhead. The architecture comes from a model's
 config.json or, with `--params` only, from the llama-family proportions
 (hidden = 128 x layers, intermediate = 8/3 x hidden). Arithmetic only: no
 torch, no weights loaded.
@@ -17,7 +17,10 @@ from pathlib import Path
 
 GIB = 2**30
 WEIGHT_BYTES = {"none": 4.0, "bf16": 2.0, "8bit": 1.0, "4bit": 0.5 + 0.5 / 64 * 2}  # NF4 + its absmax constants
-RUNTIME_BYTES = {"cpu": 0.45 * GIB, "cuda": 0.9 * GIB}  # interpreter + torch + allocator slack, measured here
+RUNTIME_BYTES = {"cpu": 0.7 * GIB, "cuda": 0.9 * GIB}  # interpreter, torch, transformers, TRL, allocator slack
+# Full-vocabulary fp32 tensors alive at the loss: logits, their upcast copy, log-softmax, its gradient, and the
+# softmax TRL's entropy / token-accuracy logging takes (measured here with bench/train_memory.py).
+LOGIT_COPIES = 6
 LORA_MODULES = 7  # q, k, v, o, gate, up, down
 
 
@@ -88,7 +91,7 @@ def estimate(
     tokens = batch * seq
     kept_layers = lora_layers or shape.layers  # backprop stops below the lowest LoRA layer
     per_layer = (2 if checkpointing else 34) * shape.hidden * compute
-    logits = tokens * shape.vocab * 4.0 * 2  # fp32 logits and their gradient
+    logits = tokens * shape.vocab * 4.0 * LOGIT_COPIES
     activations = tokens * per_layer * kept_layers + logits
     return Estimate(weights, trainable * 4.0, trainable * (4.0 + optimizer_state), activations, RUNTIME_BYTES[device])
 
