@@ -134,6 +134,19 @@ def _user_servers(args: argparse.Namespace, tasks: list[Task]) -> dict[str, Serv
     return {name: found[name] for name in wanted}
 
 
+def _effective_adapter(args: argparse.Namespace, adapter: str | None) -> str | None:
+    """The adapter the run really uses (the local backend puts the shipped one on the bundled model by default)."""
+    if args.backend != "local":
+        return adapter
+    from agent.backends.base import BackendError
+    from agent.backends.local.shipped import resolve_adapter
+
+    try:
+        return resolve_adapter(adapter, args.model)
+    except BackendError as exc:
+        raise CliError(str(exc), code=2) from exc
+
+
 def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter: str | None) -> RunSettings:
     asked = RunSettings(
         tasks=str(Path(args.tasks).resolve()),
@@ -141,7 +154,7 @@ def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter:
         task_count=len(tasks),
         backend=args.backend,
         model=args.model,
-        adapter=adapter,
+        adapter=_effective_adapter(args, adapter),
         base_url=args.base_url,
         trials=args.trials,
         jobs=args.jobs,
@@ -233,7 +246,9 @@ def _backend(args: argparse.Namespace, settings: RunSettings) -> tuple[BackendFo
         return oracle_backend, None
     from agent.cli.agent_setup import make_backend
 
-    backend = make_backend(argparse.Namespace(**{**vars(args), "adapter": settings.adapter}))
+    # "none" keeps the local backend from putting the shipped adapter back on the bundled model.
+    adapter = settings.adapter or ("none" if settings.backend == "local" else None)
+    backend = make_backend(argparse.Namespace(**{**vars(args), "adapter": adapter}))
     return (lambda task: backend), backend
 
 

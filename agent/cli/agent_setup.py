@@ -39,7 +39,7 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     add_registry_flag(parser)
     parser.add_argument("--backend", default=DEFAULT_BACKEND, help="local | openai | scripted | oracle | any installed")
     parser.add_argument("--model", help="model id or path")
-    parser.add_argument("--adapter", help="LoRA adapter path")
+    parser.add_argument("--adapter", help="LoRA adapter path; bundled = the shipped one, none = the plain model")
     parser.add_argument("--base-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     parser.add_argument("--script", help="turns for --backend scripted (JSON list or JSONL)")

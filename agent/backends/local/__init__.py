@@ -27,6 +27,7 @@ def create(options: BackendOptions) -> LocalBackend:
     from agent.backends.local import worker
     from agent.backends.local.backend import LocalBackend, LocalSettings
     from agent.backends.local.loader import load_model
+    from agent.backends.local.shipped import resolve_adapter
     from agent.backends.local.source import resolve
 
     extra = options.extra
@@ -40,6 +41,7 @@ def create(options: BackendOptions) -> LocalBackend:
         int8=extra.get("int8", False),
     )
     backend = worker.run(LocalBackend, loaded, settings)
-    if options.adapter:
-        backend.load_adapter(options.adapter)
+    adapter = resolve_adapter(options.adapter, options.model)
+    if adapter:
+        backend.load_adapter(adapter)
     return backend
