@@ -127,7 +127,12 @@ def train(
 
     log: list[dict[str, Any]] = []
 
+    started: dict[str, float] = {}
+
     class Relay(TrainerCallback):
+        def on_step_begin(self, args, state, control, **kwargs):  # noqa: ARG002 - the callback signature
+            started.setdefault("epoch", state.epoch or 0.0)  # after --resume, not 0: count this run's tokens only
+
         def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ARG002 - the callback signature
             entry = {"step": state.global_step, "max_steps": state.max_steps, **(logs or {})}
             log.append(entry)
@@ -149,11 +154,11 @@ def train(
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - began
     steps = trainer.state.global_step
-    tokens = _tokens_seen(trainer, train_examples, config)
+    tokens = _tokens_seen(train_examples, (trainer.state.epoch or 0.0) - started.get("epoch", 0.0))
     result = TrainResult(steps, output.training_loss, seconds, tokens, log, str(checkpoint) if checkpoint else None)
     return trainer, result
 
 
-def _tokens_seen(trainer: Any, examples: list[Example], config: TrainConfig) -> int:
-    per_epoch = sum(len(e.input_ids) for e in examples)
-    return int(per_epoch * trainer.state.epoch) if trainer.state.epoch else per_epoch
+def _tokens_seen(examples: list[Example], epochs: float) -> int:
+    """Tokens this run processed: the examples' tokens times the epochs it ran (a fraction for a partial one)."""
+    return int(sum(len(e.input_ids) for e in examples) * epochs)
