@@ -8,10 +8,9 @@ own parser, reached through `agent.cli.argv.route`.
 from __future__ import annotations
 
 import argparse
-import importlib
 
 from agent.cli.agent_setup import add_local_flags, add_registry_flag
-from agent.cli.argv import positive_int
+from agent.cli.argv import lazy, positive_int
 
 COMPARE = "eval compare"
 
@@ -59,17 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     model.add_argument("--script", help="turns for --backend scripted")
     add_local_flags(model)
-    parser.set_defaults(handler=_lazy("eval.cli_run", "eval_command"))
+    parser.set_defaults(handler=lazy("eval.cli_run", "eval_command"))
 
     compare = sub.add_parser(COMPARE, prog="looptune eval compare", help="compare eval runs side by side")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run directories (or report.json files); first = base")
     compare.add_argument("-o", "--output", metavar="HTML", help="also write the comparison as one HTML page")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    compare.set_defaults(handler=_lazy("eval.cli_compare", "compare_command"))
-
-
-def _lazy(module: str, function: str):
-    def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), function)(args)
-
-    return run
+    compare.set_defaults(handler=lazy("eval.cli_compare", "compare_command"))

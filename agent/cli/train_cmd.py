@@ -7,9 +7,8 @@ commands are parsers of their own, reached through `agent.cli.argv.route`.
 from __future__ import annotations
 
 import argparse
-import importlib
 
-from agent.cli.argv import positive_int
+from agent.cli.argv import lazy, positive_int
 
 MERGE, MEMORY = "train merge", "train estimate-memory"
 COMPOUNDS = {MERGE, MEMORY}
@@ -25,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("config", metavar="CONFIG.yaml", help="training config (see examples/recipes/)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in output_dir")
     parser.add_argument("overrides", nargs=argparse.REMAINDER, metavar="--key value", help="config overrides")
-    parser.set_defaults(handler=_lazy("training.sft.cli", "train_command"))
+    parser.set_defaults(handler=lazy("training.sft.cli", "train_command"))
     _merge(sub.add_parser(MERGE, prog="looptune train merge", help="fold a LoRA adapter into its base model"))
     _memory(sub.add_parser(MEMORY, prog="looptune train estimate-memory", help="memory a fine-tune will need"))
 
@@ -34,7 +33,7 @@ def _merge(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("adapter", metavar="ADAPTER", help="a LoRA adapter directory (looptune train output)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where the merged model goes")
     parser.add_argument("--format", choices=("hf", "gguf"), default="hf", help="gguf: also DIR/model-f32.gguf")
-    parser.set_defaults(handler=_lazy("training.sft.cli_tools", "merge_command"))
+    parser.set_defaults(handler=lazy("training.sft.cli_tools", "merge_command"))
 
 
 def _memory(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +46,4 @@ def _memory(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seq", type=positive_int, default=1024, help="tokens per example")
     parser.add_argument("--grad-checkpointing", action="store_true")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.set_defaults(handler=_lazy("training.sft.cli_tools", "memory_command"))
-
-
-def _lazy(module: str, function: str):
-    def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), function)(args)
-
-    return run
+    parser.set_defaults(handler=lazy("training.sft.cli_tools", "memory_command"))
