@@ -314,3 +314,21 @@ def test_a_gguf_export_loads_back_in_transformers_with_the_merged_logits(tmp_pat
     assert (
         tokenizer("Add 'buy milk'")["input_ids"] == AutoTokenizer.from_pretrained(merged)("Add 'buy milk'")["input_ids"]
     )
+
+
+def test_the_local_backend_prompts_with_exactly_the_tokens_training_put_before_each_assistant_turn(bundled_tokenizer):
+    from types import SimpleNamespace
+
+    from agent.backends.base import ChatRequest
+    from agent.backends.local.prompt import PromptBuilder
+    from agent.messages import ToolSpec, parse_messages
+    from agent.toolcalls.template import hermes_template
+
+    example = encode(TRACE, bundled_tokenizer, hermes_template())
+    builder = PromptBuilder(bundled_tokenizer, SimpleNamespace(max_position_embeddings=8192, vocab_size=49152))
+    messages, tools = parse_messages(TRACE["messages"]), [ToolSpec.model_validate(t) for t in TRACE["tools"]]
+    turns = [i for i, m in enumerate(messages) if m.role == "assistant"]
+    for turn in turns:
+        ids = builder.build(ChatRequest(messages=messages[:turn], tools=tools), 512).ids
+        assert ids == example.input_ids[: len(ids)]  # what the model saw in training is what it is prompted with
+        assert example.assistant_masks[len(ids) - 1 : len(ids) + 1] == [0, 1]  # and the turn it learned starts here
