@@ -41,9 +41,9 @@ def longest_tokens(model: str, rows: list[dict]) -> tuple[int, Path]:
     """(tokens of the longest example, the model directory) as training encodes them."""
     from agent.backends.local.source import resolve
     from training.sft.data import encode
-    from training.sft.model import _converted
+    from training.sft.model import converted
 
-    directory = _converted(resolve(model)).directory
+    directory = converted(resolve(model)).directory
     from transformers import AutoTokenizer
 
     from agent.toolcalls.template import hermes_template

@@ -100,11 +100,10 @@ def _ignore(server: str, message: str) -> None:
 
 
 async def _setup(task: Task, hub: Hub) -> None:
-    up = {s.name for s in hub.status() if s.state == "up"}
-    down = {s.name: s.error for s in hub.status() if s.state != "up"}
-    missing = [name for name in task.servers if name not in up]
+    status = {s.name: s for s in hub.status()}
+    missing = [name for name in task.servers if name not in status or status[name].state != "up"]
     if missing:
-        why = "; ".join(f"{name}: {down[name]}" for name in missing if down.get(name))
+        why = "; ".join(f"{name}: {status[name].error}" for name in missing if name in status and status[name].error)
         raise SetupFailed(f"setup: server(s) not running: {', '.join(missing)}" + (f" ({why})" if why else ""))
     for call in task.setup:
         outcome = await hub.call(call.tool, json.dumps(call.arguments))

@@ -68,13 +68,10 @@ def memory_command(args: argparse.Namespace) -> int:
 
 def _model_dir(spec: str) -> Path:
     from agent.backends.base import BackendError
-    from agent.backends.local.loader import load_model
     from agent.backends.local.source import resolve
+    from training.sft.model import converted
 
     try:
-        source = resolve(spec)
-        if source.gguf_file is not None:
-            source = load_model(source, device="cpu").source
+        return converted(resolve(spec)).directory
     except BackendError as exc:
         raise CliError(str(exc), code=2) from exc
-    return source.directory

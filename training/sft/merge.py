@@ -14,8 +14,8 @@ from typing import Any
 
 from agent.backends.base import BackendError
 from agent.backends.local.adapters import adapter_base, read_config
-from agent.backends.local.loader import load_model
 from agent.backends.local.source import resolve
+from training.sft.model import converted
 
 PARSER = "hermes"
 
@@ -34,8 +34,7 @@ def merge(adapter: Path, out: Path) -> dict[str, Any]:
         base = resolve(adapter_base(adapter))
     except BackendError as exc:
         raise MergeError(str(exc)) from exc
-    if base.gguf_file is not None:  # the bundled GGUF: dequantised once by the local backend's cache
-        base = load_model(base, device="cpu").source
+    base = converted(base)
     model = AutoModelForCausalLM.from_pretrained(base.directory)
     merged = PeftModel.from_pretrained(model, adapter).merge_and_unload()
     out.mkdir(parents=True, exist_ok=True)

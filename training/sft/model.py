@@ -39,7 +39,7 @@ def load_base(spec: str, *, qlora: bool = False) -> Base:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if qlora and device != "cuda":
         raise ModelError("qlora: true needs a CUDA GPU (bitsandbytes NF4 + paged 8-bit AdamW); this machine has none")
-    source = _converted(resolve(spec))
+    source = converted(resolve(spec))
     tokenizer = AutoTokenizer.from_pretrained(source.directory)
     template, _ = choose(getattr(tokenizer, "chat_template", None))
     tokenizer.chat_template = template
@@ -49,15 +49,15 @@ def load_base(spec: str, *, qlora: bool = False) -> Base:
     return Base(model, tokenizer, source, template, device)
 
 
-def _converted(source: ModelSource) -> ModelSource:
-    """A GGUF (the bundled model) is dequantised once, by the same cache the local backend uses."""
+def converted(source: ModelSource) -> ModelSource:
+    """A loadable directory for `source`: a GGUF (the bundled model) is dequantised once, in the backend's cache."""
     if source.gguf_file is None:
         return source
-    converted = load_model(source, device="cpu").source
+    loaded = load_model(source, device="cpu").source
     import torch
 
     torch.set_grad_enabled(True)  # the inference loader turns autograd off again
-    return converted
+    return loaded
 
 
 def _load_kwargs(device: str, qlora: bool) -> dict[str, Any]:

@@ -30,17 +30,11 @@ from agent.cli.repl.render import RichRenderer, TurnStats
 from agent.cli.repl.transcript import print_transcript
 from agent.cli.repl.view import PlainView
 from agent.hub import Hub
+from agent.hub.errors import leaf
 from agent.loop import AgentLoop, Event, Final, RunError, StepEnd
 from agent.messages import Message, SystemMessage, UserMessage
 from agent.sessions.recorder import TurnRecorder
 from agent.sessions.store import SessionStore
-
-
-def _innermost(exc: BaseException) -> BaseException:
-    """The error a task group wrapped (its own message says only "unhandled errors in a TaskGroup")."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
 
 
 class Chat:
@@ -120,7 +114,7 @@ class Chat:
                 self.error(str(exc))
             except Exception as exc:  # noqa: BLE001 - a bug in one command must not end the chat
                 self.view.pause()  # a turn that blew up mid-way leaves its spinner running over the prompt
-                cause = _innermost(exc)
+                cause = leaf(exc)  # a task group's own message says only "unhandled errors in a TaskGroup"
                 self.error(f"{line.strip()[:60]}: failed: {type(cause).__name__}: {cause}")
 
     @contextmanager
