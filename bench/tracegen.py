@@ -47,8 +47,10 @@ def main() -> None:
         tasks = generate_tasks(None, "train", n, seed=11)
         base, kept = per_minute(tasks, 1, inproc)
         fast, kept4 = per_minute(tasks, 4, inproc)
-        print(f"{label:10s} {n} tasks: jobs 1 {base:8.0f}/min (kept {kept})  jobs 4 {fast:8.0f}/min (kept {kept4})"
-              f"  ratio {fast / base:.2f}x")
+        print(
+            f"{label:10s} {n} tasks: jobs 1 {base:8.0f}/min (kept {kept})  jobs 4 {fast:8.0f}/min (kept {kept4})"
+            f"  ratio {fast / base:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """`looptune train estimate-memory` against the measured peak RSS of real training steps on CPU.
 
-Run: `.venv/bin/python bench/train_memory.py --data TRACES.jsonl [--model bundled] [--steps 3] [--lora-layers 12]`.
+Run: `.venv/bin/python bench/train_memory.py --data TRACES.jsonl [--model bundled] [--steps 3] [--lora-layers 12]
+[--loss-positions trained|all]`.
 A child process trains `--steps` steps (batch 1) on the longest examples of
 `--data`, so the activations of the longest sequence are in the peak; the
 estimate is computed for that length. Prints estimate, measured and error.
@@ -37,8 +38,8 @@ def tiny_model(folder: Path) -> str:
     return str(save_tiny(folder / "tiny", bundled_tokenizer()))
 
 
-def longest_tokens(model: str, rows: list[dict]) -> tuple[int, Path]:
-    """(tokens of the longest example, the model directory) as training encodes them."""
+def longest_tokens(model: str, rows: list[dict]) -> tuple[int, float, Path]:
+    """(tokens of the longest example, its trained share, the model directory) as training encodes them."""
     from agent.backends.local.source import resolve
     from training.sft.data import encode
     from training.sft.model import converted
@@ -49,7 +50,8 @@ def longest_tokens(model: str, rows: list[dict]) -> tuple[int, Path]:
     from agent.toolcalls.template import hermes_template
 
     tokenizer = AutoTokenizer.from_pretrained(directory)
-    return max(len(encode(r, tokenizer, hermes_template()).input_ids) for r in rows), directory
+    example = max((encode(r, tokenizer, hermes_template()) for r in rows), key=lambda e: len(e.input_ids))
+    return len(example.input_ids), example.trained_tokens / len(example.input_ids), directory
 
 
 def main() -> None:
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--model", default="bundled", help="bundled, a model directory, or tiny")
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--lora-layers", type=int)
+    parser.add_argument("--loss-positions", choices=("trained", "all"), default="trained")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -70,6 +73,7 @@ def main() -> None:
             "grad_accumulation": 1,
             "save_steps": 10_000,
             "max_length": 4096,
+            "loss_positions": args.loss_positions,
         }
         if args.lora_layers:
             config["lora_layers"] = args.lora_layers
@@ -82,9 +86,13 @@ def main() -> None:
         )
         measured = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         rows = [json.loads(line) for line in (folder / "longest.jsonl").read_text().splitlines()]
-        seq, directory = longest_tokens(model, rows)
-        guess = estimate(from_config(directory), seq=seq, lora_layers=args.lora_layers)
-    print(f"model {args.model}, longest example {seq} tokens, lora_layers {args.lora_layers or 'all'}")
+        seq, share, directory = longest_tokens(model, rows)
+        scored = share if args.loss_positions == "trained" else 1.0
+        guess = estimate(from_config(directory), seq=seq, lora_layers=args.lora_layers, scored=scored)
+    print(
+        f"model {args.model}, longest example {seq} tokens ({share:.0%} trained), "
+        f"lora_layers {args.lora_layers or 'all'}, loss on {args.loss_positions} positions"
+    )
     print(
         f"estimate {guess.total / GIB:.2f} GiB  measured peak RSS {measured / GIB:.2f} GiB  "
         f"error {100 * (guess.total - measured) / measured:+.0f}%"

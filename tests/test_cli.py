@@ -115,7 +115,7 @@ def test_run_json_prints_one_event_per_line(tmp_path):
 def test_run_without_backend_flags_uses_the_bundled_model_and_says_so():
     done = looptune("run", "hello", "--servers", "calc", "--max-tokens", "4")
     assert done.returncode == 0, done.stderr
-    assert "model: SmolLM2-135M-Instruct (local) · servers: calc (2 tools)" in done.stderr
+    assert "model: SmolLM2-135M-Instruct + adapter bundled (local) · servers: calc (2 tools)" in done.stderr
 
 
 def test_run_declines_destructive_tools_without_a_terminal_unless_yes(tmp_path):

@@ -271,7 +271,7 @@ def test_two_cpu_processes_under_accelerate_both_finish_and_rank_zero_writes_a_l
 def test_the_shipped_recipe_is_a_valid_config():
     recipe = Path(__file__).resolve().parent.parent / "examples" / "recipes" / "bundled-cpu.yaml"
     config = load_config(str(recipe), {})
-    assert config.base_model == "bundled" and config.lora_layers == 12
+    assert config.base_model == "bundled" and config.lora_layers == 16
 
 
 def test_eval_tasks_score_the_new_adapter_and_the_card_shows_the_figures(tmp_path, tiny_model_dir):
@@ -332,3 +332,97 @@ def test_the_local_backend_prompts_with_exactly_the_tokens_training_put_before_e
         ids = builder.build(ChatRequest(messages=messages[:turn], tools=tools), 512).ids
         assert ids == example.input_ids[: len(ids)]  # what the model saw in training is what it is prompted with
         assert example.assistant_masks[len(ids) - 1 : len(ids) + 1] == [0, 1]  # and the turn it learned starts here
+
+
+def test_scoring_only_trained_positions_gives_the_full_losss_value_and_gradients(tiny_model_dir):
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from training.sft.compact import compact_loss
+
+    torch.manual_seed(0)
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+        LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False),
+    )
+    ids = torch.randint(0, model.config.vocab_size, (2, 24))
+    labels = ids.clone()
+    labels[0, :15] = -100  # a prompt, then a trained turn
+    labels[1, :5] = -100
+    labels[1, 9:20] = -100  # two turns with a tool result between them
+    mask = torch.ones_like(ids)
+    mask[1, 22:] = 0  # padding
+    labels[1, 22:] = -100
+    inputs = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+    full = model(**inputs).loss
+    full.backward()
+    expected = [p.grad.clone() for p in model.parameters() if p.requires_grad]
+    model.zero_grad()
+    loss, correct, count = compact_loss(model, inputs)
+    loss.backward()
+    got = [p.grad for p in model.parameters() if p.requires_grad]
+
+    assert int(count) == int((labels[:, 1:] != -100).sum())
+    assert 0 <= int(correct) <= int(count)
+    assert torch.allclose(loss, full, atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(got, expected, strict=True))
+
+
+def test_packing_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("data: a.jsonl\npacking: true\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: packing: .*packing is not supported: each example trains alone"):
+        load_config(str(path), {})
+
+
+def test_an_exported_bf16_adapter_is_half_the_size_and_serves_the_same_logits(tmp_path, tiny_model_dir):
+    import torch
+
+    from agent.backends.local.backend import LocalBackend, LocalSettings
+    from agent.backends.local.loader import load_model
+    from agent.backends.local.source import resolve
+    from tests.tiny import make_adapter
+
+    trained = make_adapter(tiny_model_dir, tmp_path / "trained", seed=5)
+    (trained / "checkpoint-4").mkdir()
+    (trained / "README.md").write_text("# card\n")
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "stale.txt").write_text("from an older export")
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "train", "export", str(trained), "-o", str(shipped)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "bf16 weights" in done.stdout
+    names = sorted(p.name for p in shipped.iterdir())
+    assert names == ["README.md", "adapter_config.json", "adapter_model.safetensors"]
+    full, half = (d / "adapter_model.safetensors" for d in (trained, shipped))
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+
+    backend = LocalBackend(load_model(resolve(str(tiny_model_dir))), LocalSettings())
+    ids = torch.tensor([backend.tokenizer("Add 'buy milk' for Friday")["input_ids"]])
+    logits = {}
+    for name, folder in (("fp32", trained), ("bf16", shipped)):
+        backend.load_adapter(str(folder), name)
+        with torch.no_grad():
+            logits[name] = backend.model(ids).logits
+    lora = [p for n, p in backend.model.named_parameters() if "lora_A.bf16" in n]
+    assert lora and all(p.dtype == torch.float32 for p in lora)  # PEFT upcasts to the base's dtype
+    assert torch.allclose(logits["bf16"], logits["fp32"], atol=1e-2)
+
+
+def test_exporting_a_folder_that_is_not_an_adapter_names_it(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli.main", "train", "export", str(tmp_path), "-o", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert done.returncode == 2
+    assert f"{tmp_path}: not an adapter folder" in done.stderr
+    assert not (tmp_path / "x").exists()

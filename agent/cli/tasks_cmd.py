@@ -13,8 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("--split", choices=("train", "test"), default="train", help="phrasings/entities (default train)")
     gen.add_argument("--n", type=int, default=100, help="number of tasks, spread evenly over families (default 100)")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--masked", type=float, default=0.0, metavar="P",
-                     help="generic family: share of tasks whose tools get renamed functions/parameters (Hammer)")
+    gen.add_argument(
+        "--masked",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="generic family: share of tasks whose tools get renamed functions/parameters (Hammer)",
+    )
     gen.add_argument("-o", "--output", required=True, metavar="FILE")
     gen.set_defaults(handler=_generate)
     actions.add_parser("families", help="list the installed task families").set_defaults(handler=_families)

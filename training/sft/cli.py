@@ -48,6 +48,10 @@ def train_command(args: argparse.Namespace) -> int:
     words = list(args.overrides)
     args.resume = args.resume or "--resume" in words  # REMAINDER swallows a --resume given after overrides
     words = [w for w in words if w != "--resume"]
+    words, push = _push_target(words)
+    push = push or (tuple(args.push_to) if getattr(args, "push_to", None) else None)
+    if push:
+        _check_push(push[0])
     try:
         config = load_config(args.config, parse_overrides(words))
     except ConfigError as exc:
@@ -62,7 +66,10 @@ def train_command(args: argparse.Namespace) -> int:
     except (ModelError, ValueError) as exc:
         raise CliError(str(exc), code=2) from exc
     data = _data(config, base)
-    return _train(args, config, base, data)
+    written = _train(args, config, base, data)
+    if push and written is not None:
+        _push(push, written)
+    return 0
 
 
 def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
@@ -86,7 +93,7 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
     return report, train, held + carved
 
 
-def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
+def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | None:
     from training.sft.outputs import write_outputs
     from training.sft.trainer import train
 
@@ -105,8 +112,8 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
 
     trainer, result = train(config, base, train_examples, eval_examples, resume=args.resume, on_log=show)
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
-        return 0
-    written = write_outputs(trainer, result, config, base, report, len(train_examples))
+        return None
+    written = write_outputs(trainer, result, config, base, report, train_examples)
     if config.eval_tasks:
         from training.sft.evaluate import evaluate_adapter
 
@@ -114,4 +121,34 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> int:
     speed = f"{result.steps} steps, {result.seconds / 60:.1f} min, {result.tokens_per_s:.0f} tok/s"
     err.print(Text(f"adapter: {written}  ({speed})"))
     print(json.dumps({"adapter": str(written), "steps": result.steps, "train_loss": result.train_loss}))
-    return 0
+    return written
+
+
+def _push_target(words: list[str]) -> tuple[list[str], tuple[str, str] | None]:
+    """`--push-to URL NAME` taken out of the override words."""
+    if "--push-to" not in words:
+        return words, None
+    at = words.index("--push-to")
+    if len(words) - at < 3:
+        raise CliError("--push-to needs a base URL and an adapter name: --push-to http://host:8000/v1 NAME", 2)
+    return words[:at] + words[at + 3 :], (words[at + 1], words[at + 2])
+
+
+def _check_push(url: str) -> None:
+    from agent.serve.push import PushError, check_reachable
+
+    try:
+        check_reachable(url)
+    except PushError as exc:
+        raise CliError(f"--push-to: the server does not answer, so nothing was trained: {exc}", code=2) from exc
+
+
+def _push(target: tuple[str, str], adapter: Path) -> None:
+    from agent.serve.push import PushError, push_adapter
+
+    url, name = target
+    try:
+        answer = push_adapter(url, name, adapter)
+    except PushError as exc:
+        raise CliError(f"the adapter is saved in {adapter}, but --push-to failed: {exc}", code=1) from exc
+    err.print(Text(f"pushed to {url} as {name}: {answer}"))

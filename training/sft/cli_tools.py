@@ -1,4 +1,4 @@
-"""`looptune train merge` and `looptune train estimate-memory`: flags in, files or a table out."""
+"""`looptune train merge|export|estimate-memory`: flags in, files or a table out."""
 
 from __future__ import annotations
 
@@ -39,6 +39,18 @@ def merge_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_command(args: argparse.Namespace) -> int:
+    """Write the adapter with smaller weights (bf16 by default) and its card into the output folder."""
+    from training.sft.export import ExportError, export_adapter
+
+    try:
+        size = export_adapter(Path(args.adapter), Path(args.output), args.dtype)
+    except ExportError as exc:
+        raise CliError(str(exc), code=2) from exc
+    out.print(Text(f"exported {args.adapter} -> {args.output} ({args.dtype} weights, {size / 1e6:.1f} MB)"))
+    return 0
+
+
 def memory_command(args: argparse.Namespace) -> int:
     """Print the memory estimate as a table (GiB per part and total)."""
     if (args.model is None) == (args.params is None):
@@ -57,6 +69,7 @@ def memory_command(args: argparse.Namespace) -> int:
         checkpointing=args.grad_checkpointing,
         device=args.device,
         lora_layers=args.lora_layers,
+        scored=args.scored_share,
     )
     view = Table("part", "memory", box=None, title=f"{shape.params / 1e9:.2f}B params, {args.device}")
     for part, value in table(result):

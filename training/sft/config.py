@@ -39,6 +39,8 @@ class TrainConfig(BaseModel):
     qlora: bool = False  # NF4 base + double quant + paged 8-bit AdamW: CUDA only
     max_length: int = Field(2048, ge=16)
     packing: bool = False
+    # Score only the positions whose next token is trained (`all`: TRL's own loss over every position).
+    loss_positions: Literal["trained", "all"] = "trained"
     epochs: float = Field(1.0, gt=0)
     max_steps: int = -1  # > 0 overrides epochs
     learning_rate: float = Field(2e-4, gt=0)
@@ -56,6 +58,17 @@ class TrainConfig(BaseModel):
     report_to: Literal["none", "tensorboard", "wandb"] = "none"
     eval_tasks: str | None = None  # run `looptune eval` on these tasks with the result
     max_examples: int | None = Field(None, ge=1)  # use only the first N examples (after shuffling with seed)
+
+    @field_validator("packing")
+    @classmethod
+    def _no_packing(cls, value: bool) -> bool:
+        if value:
+            raise ValueError(
+                "packing is not supported: each example trains alone (batch_size 1 + grad_accumulation), so no token"
+                " is padding; packing rows together would need a varlen attention kernel (flash-attention) to keep"
+                " them from attending to each other"
+            )
+        return value
 
     @field_validator("data", "eval_data", mode="before")
     @classmethod

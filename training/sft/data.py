@@ -34,6 +34,7 @@ class Example:
     input_ids: list[int]
     assistant_masks: list[int]
     source: str  # file:line, for error messages
+    category: str = "unknown"  # the task category the trace came from (meta.category)
 
     @property
     def trained_tokens(self) -> int:
@@ -44,7 +45,6 @@ class Example:
 class DataReport:
     examples: list[Example] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    categories: Counter[str] = field(default_factory=Counter)
 
     @property
     def tokens(self) -> int:
@@ -69,8 +69,8 @@ def load_examples(paths: list[str], tokenizer: Any, template: str, max_length: i
             if len(example.input_ids) > max_length:
                 report.skipped[f"longer than max_length {max_length}"] += 1
                 continue
+            example.category = str(meta.get("category", "unknown"))
             report.examples.append(example)
-            report.categories[str(meta.get("category", "unknown"))] += 1
     return report
 
 

@@ -3,7 +3,8 @@
 weights (by quantisation) + LoRA parameters + their gradients and AdamW
 states + activations kept for backward (per layer per token ~34 x hidden
 values at the compute precision, ~2 x hidden with checkpointing, plus the
-logits and the copies the loss makes of them) + a fixed runtime overhead. The architecture comes from a model's
+logits and the copies the loss makes of them, at every position or, with
+`loss_positions: trained`, at the trained share) + a fixed runtime overhead. The architecture comes from a model's
 config.json or, with `--params` only, from the llama-family proportions
 (hidden = 128 x layers, intermediate = 8/3 x hidden). Arithmetic only: no
 torch, no weights loaded.
@@ -82,8 +83,9 @@ def estimate(
     checkpointing: bool = False,
     device: str = "cpu",
     lora_layers: int | None = None,
+    scored: float = 1.0,
 ) -> Estimate:
-    """Bytes needed for one training step of this shape and setting."""
+    """Bytes needed for one training step of this shape and setting (`scored`: share of positions the loss scores)."""
     compute = 4.0 if device == "cpu" else 2.0  # fp32 on CPU, bf16 on CUDA
     weights = shape.params * (WEIGHT_BYTES[quant] if quant != "none" else compute)
     trainable = lora_params(shape, rank, lora_layers)
@@ -91,7 +93,7 @@ def estimate(
     tokens = batch * seq
     kept_layers = lora_layers or shape.layers  # backprop stops below the lowest LoRA layer
     per_layer = (2 if checkpointing else 34) * shape.hidden * compute
-    logits = tokens * shape.vocab * 4.0 * LOGIT_COPIES
+    logits = tokens * scored * shape.vocab * 4.0 * LOGIT_COPIES
     activations = tokens * per_layer * kept_layers + logits
     return Estimate(weights, trainable * 4.0, trainable * (4.0 + optimizer_state), activations, RUNTIME_BYTES[device])
 

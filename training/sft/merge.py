@@ -15,6 +15,7 @@ from typing import Any
 from agent.backends.base import BackendError
 from agent.backends.local.adapters import adapter_base, read_config
 from agent.backends.local.source import resolve
+from agent.serve.vllm import vllm_rank
 from training.sft.model import converted
 
 PARSER = "hermes"
@@ -51,13 +52,5 @@ def vllm_lines(adapter: Path, merged: Path, info: dict[str, Any]) -> list[str]:
     return [
         f"vllm serve {merged} --chat-template {merged / 'chat_template.jinja'} {tools}",
         f"vllm serve {info['base']} --enable-lora --lora-modules {adapter.name}={adapter} "
-        f"--max-lora-rank {_vllm_rank(rank)} --chat-template {template} {tools}",
+        f"--max-lora-rank {vllm_rank(rank)} --chat-template {template} {tools}",
     ]
-
-
-def _vllm_rank(rank: int) -> int:
-    """The smallest rank vLLM accepts for --max-lora-rank that holds `rank`."""
-    for allowed in (8, 16, 32, 64, 128, 256, 320, 512):
-        if rank <= allowed:
-            return allowed
-    return rank

@@ -35,7 +35,6 @@ def load_base(spec: str, *, qlora: bool = False) -> Base:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    torch.set_grad_enabled(True)  # a local backend loaded in this process turns autograd off process-wide
     device = "cuda" if torch.cuda.is_available() else "cpu"
     if qlora and device != "cuda":
         raise ModelError("qlora: true needs a CUDA GPU (bitsandbytes NF4 + paged 8-bit AdamW); this machine has none")
@@ -53,11 +52,7 @@ def converted(source: ModelSource) -> ModelSource:
     """A loadable directory for `source`: a GGUF (the bundled model) is dequantised once, in the backend's cache."""
     if source.gguf_file is None:
         return source
-    loaded = load_model(source, device="cpu").source
-    import torch
-
-    torch.set_grad_enabled(True)  # the inference loader turns autograd off again
-    return loaded
+    return load_model(source, device="cpu").source
 
 
 def _load_kwargs(device: str, qlora: bool) -> dict[str, Any]:

@@ -12,6 +12,7 @@ It knows nothing of how training ran, only its results.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,15 @@ import yaml
 from agent.fsutil import atomic_write_text
 from eval.report.environment import hardware, versions
 from training.sft.config import TrainConfig
-from training.sft.data import DataReport
+from training.sft.data import DataReport, Example
 from training.sft.model import Base
 from training.sft.plot import loss_png
 from training.sft.trainer import TrainResult
 
 
-def write_outputs(trainer: Any, result: TrainResult, config: TrainConfig, base: Base, data: DataReport, n: int) -> Path:
+def write_outputs(
+    trainer: Any, result: TrainResult, config: TrainConfig, base: Base, data: DataReport, trained: list[Example]
+) -> Path:
     """Save the final adapter and its companions into `config.output_dir`; returns that directory."""
     out = Path(config.output_dir)
     trainer.model.save_pretrained(out)
@@ -39,7 +42,7 @@ def write_outputs(trainer: Any, result: TrainResult, config: TrainConfig, base: 
     evals = [(e["step"], e["eval_loss"]) for e in result.log if "eval_loss" in e]
     if losses:
         (out / "loss.png").write_bytes(loss_png(losses, evals))
-    atomic_write_text(out / "README.md", model_card(result, config, base, data, n))
+    atomic_write_text(out / "README.md", model_card(result, config, base, data, trained))
     return out
 
 
@@ -52,12 +55,12 @@ def _name_base(config_file: Path, spec: str) -> None:
     atomic_write_text(config_file, json.dumps(data, indent=2) + "\n")
 
 
-def model_card(result: TrainResult, config: TrainConfig, base: Base, data: DataReport, n: int) -> str:
+def model_card(result: TrainResult, config: TrainConfig, base: Base, data: DataReport, trained: list[Example]) -> str:
     """A markdown model card: base, data, config, losses, time, hardware (eval appended later if asked)."""
     losses = [e["loss"] for e in result.log if "loss" in e]
     evals = [e["eval_loss"] for e in result.log if "eval_loss" in e]
     skipped = ", ".join(f"{k}: {v}" for k, v in data.skipped.items()) or "none"
-    categories = ", ".join(f"{k} {v}" for k, v in sorted(data.categories.items()))
+    categories = ", ".join(f"{k} {v}" for k, v in sorted(Counter(e.category for e in trained).items()))
     hw, v = hardware(), versions()
     rows = [
         f"# LoRA adapter for {base.source.name}",
@@ -68,7 +71,7 @@ def model_card(result: TrainResult, config: TrainConfig, base: Base, data: DataR
         "|---|---|",
         f"| base model | {base.source.name} (`{config.base_model}`) |",
         f"| data | {', '.join(config.data)} |",
-        f"| examples | {n} trained on ({categories}); skipped: {skipped} |",
+        f"| examples | {len(trained)} trained on ({categories}); skipped: {skipped} |",
         f"| LoRA | r {config.lora_r}, alpha {config.lora_alpha}, dropout {config.lora_dropout}, "
         f"{', '.join(config.target_modules)} |",
         f"| steps | {result.steps} (batch {config.batch_size} x accumulation {config.grad_accumulation}, "

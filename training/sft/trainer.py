@@ -10,11 +10,14 @@ run where its last checkpoint left it. It knows nothing of the CLI.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from training.sft.compact import compact_trainer_class
 from training.sft.config import TrainConfig
 from training.sft.data import Example
 from training.sft.model import Base
@@ -49,7 +52,7 @@ def _dataset(examples: list[Example]):
     return Dataset.from_dict({"input_ids": [e.input_ids for e in examples], "labels": labels})
 
 
-def _lora(config: TrainConfig, layers: int):
+def lora_config(config: TrainConfig, layers: int):
     from peft import LoraConfig
 
     top = None
@@ -140,23 +143,34 @@ def train(
                 on_log(entry)
 
     checkpoint = last_checkpoint(Path(config.output_dir)) if resume else None
-    trainer = SFTTrainer(
-        model=base.model,
-        args=_sft_args(config, base, bool(eval_examples)),
-        train_dataset=_dataset(train_examples),
-        eval_dataset=_dataset(eval_examples) if eval_examples else None,
-        processing_class=base.tokenizer,
-        peft_config=_lora(config, base.model.config.num_hidden_layers),
-        callbacks=[Relay()],
-    )
+    trainer_class = compact_trainer_class() if config.loss_positions == "trained" else SFTTrainer
+    with _library_deprecations():
+        trainer = trainer_class(
+            model=base.model,
+            args=_sft_args(config, base, bool(eval_examples)),
+            train_dataset=_dataset(train_examples),
+            eval_dataset=_dataset(eval_examples) if eval_examples else None,
+            processing_class=base.tokenizer,
+            peft_config=lora_config(config, base.model.config.num_hidden_layers),
+            callbacks=[Relay()],
+        )
     trainer.remove_callback(PrinterCallback)  # progress is ours (on_log); its raw dicts would interleave
     began = time.perf_counter()
-    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    with _library_deprecations():
+        output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - began
     steps = trainer.state.global_step
     tokens = _tokens_seen(train_examples, (trainer.state.epoch or 0.0) - started.get("epoch", 0.0))
     result = TrainResult(steps, output.training_loss, seconds, tokens, log, str(checkpoint) if checkpoint else None)
     return trainer, result
+
+
+@contextmanager
+def _library_deprecations() -> Iterator[None]:
+    """Hide a deprecation TRL triggers inside transformers (nothing a user of looptune can change)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        yield
 
 
 def _tokens_seen(examples: list[Example], epochs: float) -> int:

@@ -98,6 +98,7 @@ class Adapters:
             # Several adapters in one model is the point here, not an accident.
             warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")
             self.model.load_adapter(str(path), adapter_name=name)
+        self.model.requires_grad_(False)  # served, not trained: the new LoRA weights build no autograd graph
         self.loaded[name] = path
         self.use(name)
         return name

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -25,6 +26,7 @@ from agent.backends.local.loader import Loaded
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
 from agent.backends.local.sampling import Sampler, SamplingParams
+from agent.backends.local.shipped import SHIPPED
 from agent.backends.local.turn import TextTracker
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
 from agent.toolcalls import arguments_json
@@ -65,8 +67,10 @@ class LocalBackend:
         return str(self.adapters.loaded[self.adapters.active]) if self.adapters.active else None
 
     def describe(self) -> str:
-        """Model and adapter in use, for the start-up banner."""
+        """Model and adapter in use, for the start-up banner (the shipped adapter by its name, `bundled`)."""
         adapter = self.active_adapter
+        if adapter and Path(adapter) == SHIPPED:
+            adapter = "bundled"
         return f"{self.loaded.source.name}" + (f" + adapter {adapter}" if adapter else "")
 
     # Adapters: the weights change, so every cached prefix is stale. Call these between turns.

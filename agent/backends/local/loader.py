@@ -51,7 +51,6 @@ def bundled_tokenizer():
 
 def load_model(source: ModelSource, *, device: str | None = None, load_in_4bit: bool = False) -> Loaded:
     """Load weights and tokenizer; unusable files raise one-line BackendErrors."""
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(device)
@@ -75,7 +74,7 @@ def load_model(source: ModelSource, *, device: str | None = None, load_in_4bit: 
     if not load_in_4bit:
         model.to(device)
     model.eval()
-    torch.set_grad_enabled(False)
+    model.requires_grad_(False)  # inference only: no autograd graph, without switching grad off for the caller's thread
     return Loaded(model, tokenizer, source, device)
 
 
