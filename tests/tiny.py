@@ -45,3 +45,30 @@ def make_adapter(base_dir: Path, out: Path, seed: int) -> Path:
     config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     get_peft_model(model, config).save_pretrained(out)
     return out
+
+
+def teach(directory: Path, tokenizer, traces: list[dict], steps: int = 200, seed: int = 0) -> Path:
+    """A tiny model trained (all weights) until greedy decoding replays the assistant turns of `traces`.
+
+    Each trace is rendered by training's own encoder, so a server prompting
+    with the same messages and tools sees exactly the tokens it learned.
+    """
+    import torch
+
+    from agent.toolcalls.template import hermes_template
+    from training.sft.data import encode
+
+    model = tiny_llama(seed).train()
+    examples = [encode(trace, tokenizer, hermes_template()) for trace in traces]
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    with torch.enable_grad():
+        for _ in range(steps):
+            for example in examples:
+                ids = torch.tensor([example.input_ids])
+                labels = ids.masked_fill(torch.tensor([example.assistant_masks]) == 0, -100)
+                model(input_ids=ids, labels=labels).loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+    model.eval().save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

@@ -18,6 +18,10 @@ class BackendError(RuntimeError):
     """A backend could not produce a turn; the message is one line a person can act on."""
 
 
+class ContextOverflow(BackendError):
+    """The request does not fit the model's context window (and may not be shortened)."""
+
+
 @dataclass
 class ChatRequest:
     messages: list[Message]
@@ -28,6 +32,8 @@ class ChatRequest:
     stop: list[str] | None = None
     seed: int | None = None
     tool_choice: str | dict[str, Any] | None = None
+    # A conversation too long for the context loses its oldest turns (the chat); False: ContextOverflow (an API).
+    truncate: bool = True
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.backends.base import BackendError, ChatRequest
+from agent.backends.base import BackendError, ChatRequest, ContextOverflow
 from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
 from agent.toolcalls import get_parser
 from agent.toolcalls.template import choose, hermes_template, render
@@ -45,11 +45,11 @@ class PromptBuilder:
         wanted = min(request.max_tokens or max_tokens, self.context // 2)
         ids, dropped = self._ids(messages, tools), 0
         while len(ids) + max(MIN_ROOM, wanted) > self.context:
-            messages, lost = _drop_oldest_turn(messages)
+            messages, lost = _drop_oldest_turn(messages) if request.truncate else (messages, 0)
             if not lost:
-                raise BackendError(
-                    f"the prompt is {len(ids)} tokens but the model's context window is {self.context}: "
-                    "shorten the last message or mount fewer tools (--servers)"
+                raise ContextOverflow(
+                    f"the prompt is {len(ids)} tokens and the answer needs {max(MIN_ROOM, wanted)}, but the model's"
+                    f" context window is {self.context}: shorten the messages or send fewer tools"
                 )
             dropped += lost
             ids = self._ids(messages, tools)

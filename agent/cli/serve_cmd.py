@@ -1,0 +1,47 @@
+"""`looptune serve`: flags only; the server is in `agent.serve`, imported when the command runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from agent.cli.agent_setup import add_local_flags
+from agent.cli.argv import lazy, positive_int
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "serve",
+        help="serve a local model (and LoRA adapters) through the OpenAI API",
+        description="An OpenAI-compatible server over the in-process model: /v1/chat/completions (tools, "
+        "streaming), /v1/models, vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter, /health.",
+    )
+    parser.add_argument("--model", default="bundled", help="bundled (default), a model directory or a .gguf")
+    parser.add_argument(
+        "--base-adapter",
+        help="what the base model id serves: bundled = the shipped LoRA (default on the bundled model), "
+        "none = the plain model, or an adapter path",
+    )
+    parser.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        type=named_path,
+        metavar="NAME=PATH",
+        help="serve a LoRA adapter as model id NAME (repeatable)",
+    )
+    parser.add_argument("--served-model-name", help="the base model's id (default: the --model value)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--api-key", help="require Authorization: Bearer KEY on every route but /health")
+    parser.add_argument("--max-waiting", type=positive_int, default=16, help="requests queued before 429")
+    parser.add_argument("--max-body-mb", type=float, default=4.0, help="largest request body (default 4 MB)")
+    add_local_flags(parser.add_argument_group("local backend"))
+    parser.set_defaults(handler=lazy("agent.serve.cli", "serve_command"))
+
+
+def named_path(text: str) -> tuple[str, str]:
+    """`NAME=PATH` as (name, path)."""
+    name, sep, path = text.partition("=")
+    if not sep or not name.strip() or not path.strip():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=PATH")
+    return name.strip(), path.strip()

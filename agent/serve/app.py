@@ -1,0 +1,270 @@
+"""The HTTP routes: OpenAI's `/v1/models` and `/v1/chat/completions`, vLLM's LoRA routes, `/health`.
+
+Every error is an OpenAI-shaped JSON object with its status; nothing a
+client sends can stop the server. Bodies over the size limit are refused
+before they are read whole; requests beyond the wait line get 429 with
+Retry-After; a client that disconnects cancels its generation (streamed or
+not). With an API key, every route but `/health` needs `Authorization:
+Bearer KEY`. It knows nothing of how the backend decodes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta
+from agent.serve import replies
+from agent.serve.admission import Admission, LineFull, Place
+from agent.serve.models import Served, ServedModels, UnknownModel
+from agent.serve.schema import ChatBody, RequestError, chat_request, parse_body
+
+T = TypeVar("T")
+
+
+@dataclass
+class ServeSettings:
+    api_key: str | None = None
+    max_waiting: int = 16  # requests waiting for the model beyond the one running
+    max_body_bytes: int = 4 * 2**20
+    retry_after_s: int = 1
+
+
+class Refused(Exception):
+    """An error answer: status, message and the OpenAI error fields."""
+
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.param, self.code = status, param, code
+
+
+def build_app(backend: Any, models: ServedModels, settings: ServeSettings | None = None) -> Starlette:
+    """The Starlette app serving `backend` under the ids in `models`."""
+    server = _Server(backend, models, settings or ServeSettings())
+    routes = [
+        Route("/health", server.health, methods=["GET"]),
+        Route("/v1/models", server.list_models, methods=["GET"]),
+        Route("/v1/chat/completions", server.chat, methods=["POST"]),
+        Route("/v1/load_lora_adapter", server.load_adapter, methods=["POST"]),
+        Route("/v1/unload_lora_adapter", server.unload_adapter, methods=["POST"]),
+    ]
+    handlers = {Refused: server.refused, 404: server.not_found, 405: server.not_allowed, Exception: server.crashed}
+    return Starlette(routes=routes, exception_handlers=handlers)
+
+
+class _Server:
+    def __init__(self, backend: Any, models: ServedModels, settings: ServeSettings) -> None:
+        self.backend, self.models, self.settings = backend, models, settings
+        self.admission = Admission(settings.max_waiting)
+
+    # --- routes
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def list_models(self, request: Request) -> Response:
+        self._check_key(request)
+        return JSONResponse({"object": "list", "data": self.models.listing()})
+
+    async def chat(self, request: Request) -> Response:
+        self._check_key(request)
+        body = _parsed(await self._json(request))
+        entry, wanted = self._entry(body.model), _request(body)
+        place = self._place()  # last: every check that can refuse the request has passed
+        if body.stream:
+            events = self._stream(place, entry, body, wanted)
+            # `leave` again after the response, in case it ended before the stream began.
+            return StreamingResponse(events, media_type="text/event-stream", background=BackgroundTask(place.leave))
+        completion = await _until_disconnect(request, self._complete, place, entry, wanted)
+        return JSONResponse(replies.completion_reply(replies.new_id(), entry.id, completion, body.parallel_tool_calls))
+
+    async def load_adapter(self, request: Request) -> Response:
+        self._check_key(request)
+        data = await self._json(request)
+        name, path = _field(data, "lora_name"), _field(data, "lora_path")
+        async with self._place():
+            try:
+                await anyio.to_thread.run_sync(self.models.add, name, path)
+            except BackendError as exc:
+                raise Refused(400, str(exc), param="lora_path") from exc
+        return Response(f"Success: LoRA adapter '{name}' added successfully.", media_type="text/plain")
+
+    async def unload_adapter(self, request: Request) -> Response:
+        self._check_key(request)
+        name = _field(await self._json(request), "lora_name")
+        async with self._place():
+            try:
+                await anyio.to_thread.run_sync(self.models.remove, name)
+            except UnknownModel as exc:
+                raise Refused(404, exc.args[0], param="lora_name", code="model_not_found") from exc
+            except BackendError as exc:
+                raise Refused(400, str(exc), param="lora_name") from exc
+        return Response(f"Success: LoRA adapter '{name}' removed successfully.", media_type="text/plain")
+
+    # --- generation
+
+    async def _complete(self, place: Place, entry: Served, request: ChatRequest) -> Completion:
+        async with place:
+            await anyio.to_thread.run_sync(self.models.activate, entry)
+            try:
+                async for event in self.backend.stream(request):
+                    if isinstance(event, Completion):
+                        return event
+            except ContextOverflow as exc:
+                raise Refused(400, str(exc), param="messages", code="context_length_exceeded") from exc
+            except BackendError as exc:
+                raise Refused(500, str(exc)) from exc
+        raise Refused(500, "the backend ended without a completion")
+
+    async def _stream(self, place: Place, entry: Served, body: ChatBody, request: ChatRequest) -> AsyncIterator[str]:
+        rid, usage = replies.new_id(), body.include_usage
+        try:
+            async with place:
+                await anyio.to_thread.run_sync(self.models.activate, entry)
+                yield _sse(replies.chunk(rid, entry.id, {"role": "assistant", "content": ""}, with_usage=usage))
+                completion = None
+                async for event in self.backend.stream(request):
+                    if isinstance(event, TextDelta):
+                        yield _sse(replies.chunk(rid, entry.id, {"content": event.text}, with_usage=usage))
+                    elif isinstance(event, Completion):
+                        completion = event
+                if completion is not None:
+                    for text in _ending(rid, entry.id, completion, body):
+                        yield text
+        except BackendError as exc:  # headers are sent: the error travels as an event, as OpenAI's does
+            status = 400 if isinstance(exc, ContextOverflow) else 500
+            yield _sse(replies.error(status, str(exc)))
+        finally:
+            place.leave()
+        yield "data: [DONE]\n\n"
+
+    # --- checks
+
+    def _check_key(self, request: Request) -> None:
+        key = self.settings.api_key
+        if key is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), f"Bearer {key}".encode()):
+            raise Refused(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+
+    async def _json(self, request: Request) -> Any:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise Refused(413, f"the request body is {declared} bytes; the limit is {limit}")
+        raw = bytearray()
+        async for part in request.stream():
+            raw += part
+            if len(raw) > limit:
+                raise Refused(413, f"the request body is over the {limit}-byte limit")
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise Refused(400, f"the request body is not valid JSON: {exc}") from exc
+
+    def _entry(self, model_id: str) -> Served:
+        try:
+            return self.models.get(model_id)
+        except UnknownModel as exc:
+            raise Refused(404, exc.args[0], param="model", code="model_not_found") from exc
+
+    def _place(self) -> Place:
+        try:
+            return self.admission.enter()
+        except LineFull as exc:
+            raise Refused(429, f"the server is busy ({exc}); retry shortly", code="rate_limit_exceeded") from exc
+
+    # --- error answers
+
+    async def refused(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        headers = {"Retry-After": str(self.settings.retry_after_s)} if exc.status == 429 else None
+        body = replies.error(exc.status, str(exc), param=exc.param, code=exc.code)
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return JSONResponse(replies.error(404, f"no route {request.url.path}"), status_code=404)
+
+    async def not_allowed(self, request: Request, exc: Exception) -> Response:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        return JSONResponse(replies.error(405, message), status_code=405)
+
+    async def crashed(self, request: Request, exc: Exception) -> Response:
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return JSONResponse(replies.error(500, message), status_code=500)
+
+
+def _parsed(data: Any) -> ChatBody:
+    try:
+        return parse_body(data)
+    except RequestError as exc:
+        raise Refused(400, str(exc), param=exc.param) from exc
+
+
+def _request(body: ChatBody) -> ChatRequest:
+    try:
+        request = chat_request(body)
+    except RequestError as exc:
+        raise Refused(400, str(exc), param=exc.param) from exc
+    request.truncate = False  # an API refuses a prompt that does not fit; it never drops turns silently
+    return request
+
+
+def _field(data: Any, name: str) -> str:
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value:
+        raise Refused(400, f"{name}: a non-empty string is required", param=name)
+    return value
+
+
+def _ending(rid: str, model: str, completion: Completion, body: ChatBody) -> list[str]:
+    """The chunks after the streamed text: botched-call text, call deltas, finish, usage."""
+    content, calls = replies.split_calls(completion, body.parallel_tool_calls)
+    usage = body.include_usage
+    events = []
+    streamed = completion.message.text or ""
+    if content and len(content) > len(streamed):
+        events.append(replies.chunk(rid, model, {"content": content[len(streamed) :]}, with_usage=usage))
+    events += [replies.chunk(rid, model, delta, with_usage=usage) for delta in replies.call_deltas(calls)]
+    events.append(replies.chunk(rid, model, {}, replies.finish_reason(completion, calls), with_usage=usage))
+    if usage:
+        events.append(replies.usage_chunk(rid, model, completion.usage))
+    return [_sse(event) for event in events]
+
+
+def _sse(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def _until_disconnect(request: Request, work: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """`await work(*args)`, cancelling it if the client goes away first."""
+    outcome: dict[str, Any] = {}
+
+    async def run(scope: anyio.CancelScope) -> None:
+        try:
+            outcome["result"] = await work(*args)
+        except Exception as exc:  # re-raised below, outside the task group (not as an ExceptionGroup)
+            outcome["error"] = exc
+        scope.cancel()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run, tg.cancel_scope)
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        tg.cancel_scope.cancel()
+    if "error" in outcome:
+        raise outcome["error"]
+    if "result" not in outcome:
+        raise Refused(499, "the client disconnected")
+    return outcome["result"]

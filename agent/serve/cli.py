@@ -1,0 +1,68 @@
+"""Start `looptune serve`: load the model and adapters, bind the socket, run uvicorn until Ctrl+C.
+
+The socket is bound here, before uvicorn starts, so a taken port is a
+one-line error and `--port 0` can report the port it got. It knows nothing
+of the routes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+from agent.backends import BackendError, BackendOptions
+from agent.cli.agent_setup import local_options
+from agent.cli.errors import CliError
+from agent.serve.app import ServeSettings, build_app
+from agent.serve.models import ServedModels
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Serve until interrupted; exit 2 if the model, an adapter or the address cannot be used."""
+    backend, models = _load(args)
+    sock = _bind(args.host, args.port)
+    settings = ServeSettings(args.api_key, args.max_waiting, int(args.max_body_mb * 2**20))
+    host, port = sock.getsockname()[:2]
+    print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
+    print(f"  looptune chat --backend openai --base-url http://{host}:{port}/v1", flush=True)
+    _run(build_app(backend, models, settings), sock)
+    return 0
+
+
+def _load(args: argparse.Namespace):
+    from agent.backends.local import create
+
+    options = BackendOptions(args.model, args.base_adapter, extra=local_options(args))
+    try:
+        backend = create(options)
+        models = ServedModels(backend, args.served_model_name or args.model, backend.adapters.active)
+        for name, path in args.adapter:
+            models.add(name, path)
+        models.activate(models.get(models.base_id))
+    except BackendError as exc:
+        raise CliError(str(exc), code=2) from exc
+    return backend, models
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}", code=2) from exc
+    return sock
+
+
+def _run(app, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        print("looptune serve: stopped", file=sys.stderr)

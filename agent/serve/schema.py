@@ -1,0 +1,105 @@
+"""Chat-completions request bodies, validated at the edge and turned into the backend's `ChatRequest`.
+
+Fields OpenAI defines that change nothing here (`user`, `metadata`,
+`store`, ...) are accepted and ignored, as vLLM does; fields whose effect we
+cannot honour (`n` > 1, `logprobs`) are refused rather than silently
+dropped. It knows nothing of HTTP or of which backend serves the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from agent.backends.base import ChatRequest
+from agent.messages import Message, ToolSpec
+from agent.validation import first_error
+
+
+class RequestError(ValueError):
+    """A request the server refuses with 400; `param` names the field."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class NamedFunction(BaseModel):
+    name: str
+
+
+class NamedChoice(BaseModel):
+    type: Literal["function"] = "function"
+    function: NamedFunction
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    include_usage: bool = False
+
+
+class ChatBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    model: str
+    messages: list[Message] = Field(min_length=1)
+    tools: list[ToolSpec] | None = None
+    tool_choice: Literal["auto", "none", "required"] | NamedChoice | None = None
+    parallel_tool_calls: bool = True
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    top_p: float | None = Field(None, gt=0.0, le=1.0)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    n: int = Field(1, ge=1, le=1)
+    logprobs: bool | None = Field(None, description="not supported")
+
+    @model_validator(mode="after")
+    def _supported(self) -> ChatBody:
+        if self.logprobs:
+            raise ValueError("logprobs are not supported by looptune serve")
+        if self.tool_choice not in (None, "auto", "none") and not self.tools:
+            raise ValueError("tool_choice other than auto/none needs tools")
+        return self
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+def parse_body(data: Any) -> ChatBody:
+    """The validated body; a RequestError naming the first bad field otherwise."""
+    if not isinstance(data, dict):
+        raise RequestError("the request body must be a JSON object")
+    try:
+        return ChatBody.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        param = ".".join(str(p) for p in error["loc"]) or None
+        raise RequestError(first_error(exc, "body"), param) from exc
+
+
+def chat_request(body: ChatBody) -> ChatRequest:
+    """The backend request: a named tool_choice keeps only that tool and requires a call to it."""
+    tools, choice = list(body.tools or []), body.tool_choice
+    if isinstance(choice, NamedChoice):
+        wanted = choice.function.name
+        tools = [t for t in tools if t.name == wanted]
+        if not tools:
+            raise RequestError(f"tool_choice names {wanted!r}, which is not in tools", "tool_choice")
+        choice = "required"
+    stop = [body.stop] if isinstance(body.stop, str) else body.stop
+    return ChatRequest(
+        messages=list(body.messages),
+        tools=tools,
+        temperature=body.temperature,
+        top_p=body.top_p,
+        max_tokens=body.max_completion_tokens or body.max_tokens,
+        stop=stop,
+        seed=body.seed,
+        tool_choice=choice,
+    )

@@ -1,0 +1,349 @@
+"""`looptune serve` on tiny models, driven by the official `openai` client over real HTTP.
+
+The taught model (tests/tiny.teach) replays fixed answers: a call to
+`clock__now` for "Time in Paris?", two calls for "Time in Paris and Tokyo?",
+and "Hello there!" for "Say hello.", so auto tool choice and parallel calls
+are checked on real decoding; the random tiny model checks that required
+and named tool choice always give valid calls (the grammar, not luck).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import jsonschema
+import pytest
+
+openai = pytest.importorskip("openai")
+
+WAIT_S = 60
+TIMEOUT_S = 60
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {"name": "clock__now", "description": "Current time in a city.", "parameters": CITY},
+    }
+]
+# Bounded arguments only (enums, booleans): a random model could write a free string forever.
+SWITCHES = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lights__set",
+            "description": "Switch the lights in a room.",
+            "parameters": {
+                "type": "object",
+                "properties": {"room": {"enum": ["hall", "kitchen"]}, "on": {"type": "boolean"}},
+                "required": ["room", "on"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "fan__set",
+            "description": "Set the fan speed.",
+            "parameters": {"type": "object", "properties": {"speed": {"enum": ["low", "high"]}}, "required": ["speed"]},
+        },
+    },
+]
+
+
+def _call(i: int, city: str) -> dict:
+    return {
+        "id": f"call_{i}",
+        "type": "function",
+        "function": {"name": "clock__now", "arguments": json.dumps({"city": city})},
+    }
+
+
+LESSONS = [
+    {
+        "messages": [
+            {"role": "user", "content": "Time in Paris?"},
+            {"role": "assistant", "tool_calls": [_call(1, "Paris")]},
+        ]
+    },
+    {
+        "messages": [
+            {"role": "user", "content": "Time in Paris and Tokyo?"},
+            {"role": "assistant", "tool_calls": [_call(1, "Paris"), _call(2, "Tokyo")]},
+        ]
+    },
+    {"messages": [{"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello there!"}]},
+]
+
+
+@pytest.fixture(scope="module")
+def taught_dir(tmp_path_factory: pytest.TempPathFactory, bundled_tokenizer) -> Path:
+    from tests.tiny import teach
+
+    return teach(tmp_path_factory.mktemp("taught"), bundled_tokenizer, [{**t, "tools": TOOLS} for t in LESSONS])
+
+
+@contextmanager
+def serving(model: Path, *flags: str) -> Iterator[str]:
+    """`looptune serve --model MODEL --port 0 FLAGS` as a process; yields its base URL."""
+    command = [sys.executable, "-m", "agent.cli.main", "serve", "--model", str(model), "--port", "0", *flags]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    log: list[str] = []
+    readers = [threading.Thread(target=lambda: log.append(proc.stderr.read()), daemon=True)]
+    readers[0].start()
+    timer = threading.Timer(WAIT_S, proc.kill)  # readline blocks: the watchdog bounds the wait
+    timer.start()
+    try:
+        first = proc.stdout.readline()
+        timer.cancel()
+        found = re.search(r"(http://\S+/v1)", first)
+        assert found, f"no URL in {first!r}"
+        readers.append(threading.Thread(target=proc.stdout.read, daemon=True))
+        readers[-1].start()
+        yield found.group(1)
+        assert proc.poll() is None, "the server died"
+    finally:
+        timer.cancel()
+        proc.kill()
+        proc.wait(timeout=WAIT_S)
+        for reader in readers:
+            reader.join(timeout=WAIT_S)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def client(url: str, key: str = "unused") -> openai.OpenAI:
+    return openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=TIMEOUT_S)
+
+
+def ask(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}]
+
+
+@pytest.fixture(scope="module")
+def taught(taught_dir: Path) -> Iterator[str]:
+    with serving(taught_dir) as url:
+        yield url
+
+
+def test_the_models_route_lists_the_base_and_each_adapter_with_the_base_as_parent(tmp_path, tiny_model_dir):
+    from tests.tiny import make_adapter
+
+    adapter = make_adapter(tiny_model_dir, tmp_path / "a", seed=3)
+    with serving(tiny_model_dir, "--served-model-name", "tiny", "--adapter", f"mine={adapter}") as url:
+        models = client(url).models.list().data
+    assert [(m.id, m.parent) for m in models] == [("tiny", None), ("mine", "tiny")]
+    assert models[1].root == str(adapter)
+
+
+def test_a_text_answer_comes_back_whole_and_streamed_alike(taught):
+    api = client(taught)
+    whole = api.chat.completions.create(model=str(_model(taught)), messages=ask("Say hello."), tools=TOOLS)
+    assert whole.choices[0].message.content == "Hello there!"
+    assert whole.choices[0].finish_reason == "stop"
+    assert whole.usage.completion_tokens > 0 and whole.usage.prompt_tokens > 0
+    chunks = list(
+        api.chat.completions.create(
+            model=_model(taught),
+            messages=ask("Say hello."),
+            tools=TOOLS,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+    )
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Hello there!"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == whole.usage.total_tokens
+
+
+def test_auto_tool_choice_returns_the_call_the_model_writes_whole_and_streamed(taught):
+    api = client(taught)
+    reply = api.chat.completions.create(model=_model(taught), messages=ask("Time in Paris?"), tools=TOOLS)
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls" and not choice.message.content
+    [call] = choice.message.tool_calls
+    assert (call.function.name, json.loads(call.function.arguments)) == ("clock__now", {"city": "Paris"})
+    streamed = _streamed_calls(
+        api.chat.completions.create(model=_model(taught), messages=ask("Time in Paris?"), tools=TOOLS, stream=True)
+    )
+    assert streamed == [("clock__now", {"city": "Paris"})]
+
+
+def test_parallel_calls_come_back_together_unless_parallel_tool_calls_is_false(taught):
+    api = client(taught)
+    question = ask("Time in Paris and Tokyo?")
+    both = api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS).choices[0].message
+    assert [json.loads(c.function.arguments)["city"] for c in both.tool_calls] == ["Paris", "Tokyo"]
+    assert len({c.id for c in both.tool_calls}) == 2
+    streamed = _streamed_calls(
+        api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS, stream=True)
+    )
+    assert [args["city"] for _, args in streamed] == ["Paris", "Tokyo"]
+    one = api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS, parallel_tool_calls=False)
+    assert [json.loads(c.function.arguments)["city"] for c in one.choices[0].message.tool_calls] == ["Paris"]
+
+
+def test_required_and_named_tool_choice_always_give_a_valid_call_even_from_a_random_model(tiny_model_dir):
+    schemas = {t["function"]["name"]: t["function"]["parameters"] for t in SWITCHES}
+    with serving(tiny_model_dir) as url:
+        api = client(url)
+        for seed in range(3):
+            reply = api.chat.completions.create(
+                model=_model(url), messages=ask("Do something."), tools=SWITCHES, tool_choice="required", seed=seed
+            )
+            for call in reply.choices[0].message.tool_calls:
+                jsonschema.validate(json.loads(call.function.arguments), schemas[call.function.name])
+            assert reply.choices[0].finish_reason == "tool_calls"
+        named = {"type": "function", "function": {"name": "fan__set"}}
+        reply = api.chat.completions.create(model=_model(url), messages=ask("Hi."), tools=SWITCHES, tool_choice=named)
+        calls = reply.choices[0].message.tool_calls
+        assert calls and {c.function.name for c in calls} == {"fan__set"}
+        for call in calls:
+            jsonschema.validate(json.loads(call.function.arguments), schemas["fan__set"])
+
+
+def test_adapters_are_chosen_by_model_id_and_load_and_unload_at_run_time(tmp_path, tiny_model_dir):
+    from tests.tiny import make_adapter
+
+    first = make_adapter(tiny_model_dir, tmp_path / "first", seed=3)
+    second = make_adapter(tiny_model_dir, tmp_path / "second", seed=4)
+    with serving(tiny_model_dir, "--served-model-name", "base", "--adapter", f"first={first}") as url:
+        api = client(url)
+
+        def say(model: str) -> str:
+            reply = api.chat.completions.create(model=model, messages=ask("Hi."), max_tokens=12, temperature=0)
+            assert reply.model == model
+            return reply.choices[0].message.content
+
+        base, tuned = say("base"), say("first")
+        assert base != tuned and say("base") == base  # switching back gives the base again
+        loaded = httpx.post(f"{url}/load_lora_adapter", json={"lora_name": "second", "lora_path": str(second)})
+        assert loaded.status_code == 200, loaded.text
+        assert [m.id for m in api.models.list().data] == ["base", "first", "second"]
+        assert say("second") not in (base, tuned)
+        gone = httpx.post(f"{url}/unload_lora_adapter", json={"lora_name": "second"})
+        assert gone.status_code == 200, gone.text
+        with pytest.raises(openai.NotFoundError, match="model 'second' is not served here"):
+            say("second")
+        bad = httpx.post(f"{url}/load_lora_adapter", json={"lora_name": "x", "lora_path": str(tmp_path)})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "lora_path"
+        assert say("first") == tuned
+
+
+def test_an_api_key_guards_every_route_but_health(tiny_model_dir):
+    with serving(tiny_model_dir, "--api-key", "s3cret") as url:
+        with pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
+            client(url, "wrong").models.list()
+        assert httpx.get(url.removesuffix("/v1") + "/health").json() == {"status": "ok"}
+        assert [m.id for m in client(url, "s3cret").models.list().data] == [str(tiny_model_dir)]
+
+
+def test_bad_requests_get_openai_error_objects_and_the_server_keeps_serving(tiny_model_dir):
+    with serving(tiny_model_dir) as url:
+        chat = f"{url}/chat/completions"
+        model = str(tiny_model_dir)
+        cases = [
+            (httpx.post(chat, content=b"{not json"), 400, None),
+            (httpx.post(chat, json={"model": model}), 400, "messages"),
+            (httpx.post(chat, json={"model": model, "messages": ask("x"), "n": 2}), 400, "n"),
+            (httpx.post(chat, json={"model": "nope", "messages": ask("x")}), 404, "model"),
+            (
+                httpx.post(
+                    chat,
+                    json={
+                        "model": model,
+                        "messages": ask("x"),
+                        "tools": TOOLS,
+                        "tool_choice": {"type": "function", "function": {"name": "missing"}},
+                    },
+                ),
+                400,
+                "tool_choice",
+            ),
+            (httpx.post(chat, content=b"x" * (5 * 2**20)), 413, None),
+            (httpx.get(f"{url}/nowhere"), 404, None),
+        ]
+        for response, status, param in cases:
+            assert response.status_code == status, response.text
+            error = response.json()["error"]
+            assert error["message"] and error["type"] and error["param"] == param
+        long = [{"role": "user", "content": "word " * 3000}]
+        with pytest.raises(openai.BadRequestError, match="context window"):
+            client(url).chat.completions.create(model=model, messages=long)
+        assert client(url).chat.completions.create(model=model, messages=ask("Hi."), max_tokens=4).choices
+
+
+def test_a_client_leaving_mid_stream_does_not_stop_the_server(tiny_model_dir):
+    with serving(tiny_model_dir) as url:
+        body = {"model": str(tiny_model_dir), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
+        with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=TIMEOUT_S) as response:
+            next(response.iter_lines())
+        # The abandoned generation stops; the next request runs (a wedged model would time this out).
+        reply = client(url).chat.completions.create(model=str(tiny_model_dir), messages=ask("Hi."), max_tokens=4)
+        assert reply.choices[0].finish_reason == "length"
+
+
+def test_a_busy_server_answers_429_with_retry_after(tiny_model_dir):
+    with serving(tiny_model_dir, "--max-waiting", "1") as url:
+        body = {"model": str(tiny_model_dir), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
+        with (
+            httpx.Client(timeout=TIMEOUT_S) as http,
+            http.stream("POST", f"{url}/chat/completions", json=body) as running,
+        ):
+            next(running.iter_lines())  # the model is busy with this one
+            with http.stream("POST", f"{url}/chat/completions", json=body) as waiting:
+                refused = httpx.post(f"{url}/chat/completions", json=body, timeout=TIMEOUT_S)
+                assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+                assert refused.json()["error"]["type"] == "rate_limit_error"
+                assert waiting.status_code == 200
+
+
+def _model(url: str) -> str:
+    return client(url).models.list().data[0].id
+
+
+def _streamed_calls(stream) -> list[tuple[str, dict]]:
+    calls: dict[int, dict] = {}
+    finish = None
+    for chunk in stream:
+        if not chunk.choices:
+            continue
+        finish = chunk.choices[0].finish_reason or finish
+        for delta in chunk.choices[0].delta.tool_calls or []:
+            entry = calls.setdefault(delta.index, {"name": "", "arguments": ""})
+            entry["name"] += (delta.function.name or "") if delta.function else ""
+            entry["arguments"] += (delta.function.arguments or "") if delta.function else ""
+    assert finish == "tool_calls"
+    return [(c["name"], json.loads(c["arguments"])) for _, c in sorted(calls.items())]
+
+
+def test_the_agents_openai_backend_and_looptune_eval_run_against_the_server(tmp_path, taught):
+    def looptune(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "agent.cli.main", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S * 3, cwd=tmp_path)
+
+    served = ("--backend", "openai", "--base-url", taught, "--servers", "calc", "--max-tokens", "8")
+    ran = looptune("run", *served, "--quiet", "Say hello.")
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip()
+    tasks = tmp_path / "tasks.jsonl"
+    made = looptune("tasks", "generate", "--family", "single_tool", "--n", "2", "--seed", "3", "-o", str(tasks))
+    assert made.returncode == 0, made.stderr
+    flags = ["--max-tokens", "8", "--max-steps", "2"]
+    scored = looptune("eval", str(tasks), "--backend", "openai", "--base-url", taught, *flags, "-o", "run")
+    assert scored.returncode in (0, 1), scored.stderr  # 1: below the bars, which a tiny model is
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["settings"]["backend"] == "openai" and len(report["tasks"]) == 2
