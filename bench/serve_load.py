@@ -29,6 +29,7 @@ import httpx
 from agent.backends import ChatRequest, complete
 from agent.backends.local.backend import LocalBackend
 from agent.backends.local.loader import load_model
+from agent.backends.local.shipped import resolve_adapter
 from agent.backends.local.source import resolve
 from agent.messages import ToolSpec, UserMessage
 
@@ -85,8 +86,11 @@ async def clients(url: str, model: str, count: int, requests: int, max_tokens: i
 
 
 def direct(model: str, requests: int, max_tokens: int) -> float:
-    """Median in-process latency of the same request (the baseline)."""
+    """Median in-process latency of the same request (the baseline), with the adapter the server uses."""
     backend = LocalBackend(load_model(resolve(model)))
+    adapter = resolve_adapter(None, model)  # the shipped adapter on the bundled model, as `looptune serve`
+    if adapter:
+        backend.load_adapter(adapter)
     request = ChatRequest([UserMessage(content=QUESTION)], [ToolSpec.model_validate(TOOL)], 0, max_tokens=max_tokens)
 
     async def timed() -> list[float]:
