@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -347,3 +348,30 @@ def test_the_agents_openai_backend_and_looptune_eval_run_against_the_server(tmp_
     assert scored.returncode in (0, 1), scored.stderr  # 1: below the bars, which a tiny model is
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["settings"]["backend"] == "openai" and len(report["tasks"]) == 2
+
+
+def test_training_pushes_its_adapter_into_a_running_server_and_checks_the_server_first(tmp_path, tiny_model_dir):
+    from tests.test_train import looptune_train, write_config
+
+    config = write_config(tmp_path, tiny_model_dir, max_steps=2, save_steps=100)
+    unreachable = looptune_train(str(config), "--push-to", "http://127.0.0.1:9/v1", "fresh", cwd=tmp_path)
+    assert unreachable.returncode == 2 and "nothing was trained" in unreachable.stderr
+    assert not (tmp_path / "out" / "adapter_model.safetensors").exists()
+    with serving(tiny_model_dir, "--served-model-name", "base") as url:
+        done = looptune_train(str(config), "--push-to", url, "fresh", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert f"pushed to {url} as fresh" in done.stderr
+        assert [m.id for m in client(url).models.list().data] == ["base", "fresh"]
+        reply = client(url).chat.completions.create(model="fresh", messages=ask("Hi."), max_tokens=4)
+        assert reply.model == "fresh"
+
+
+def test_a_taken_port_is_a_one_line_error_before_the_model_loads(tiny_model_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "agent.cli.main", "serve", "--model", str(tiny_model_dir), "--port", str(port)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert done.returncode == 2
+    assert f"looptune: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

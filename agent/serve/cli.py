@@ -20,8 +20,12 @@ from agent.serve.models import ServedModels
 
 def serve_command(args: argparse.Namespace) -> int:
     """Serve until interrupted; exit 2 if the model, an adapter or the address cannot be used."""
-    backend, models = _load(args)
-    sock = _bind(args.host, args.port)
+    sock = _bind(args.host, args.port)  # first: a taken port should not cost a model load
+    try:
+        backend, models = _load(args)
+    except BaseException:
+        sock.close()
+        raise
     settings = ServeSettings(args.api_key, args.max_waiting, int(args.max_body_mb * 2**20))
     host, port = sock.getsockname()[:2]
     print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
