@@ -1,7 +1,9 @@
-"""`looptune serve`: the OpenAI chat-completions API (and vLLM's LoRA routes) over an in-process backend.
+"""Serving a model: `looptune serve` (the OpenAI API over the in-process backend) and `looptune vllm`.
 
 schema (request bodies in, ChatRequest out), replies (OpenAI's response,
 chunk and error shapes), models (served ids: the base and its adapters),
-admission (a bounded wait line), app (the Starlette routes). It knows
-nothing of MCP or the loop: clients bring their own tools.
+admission (a bounded wait line), app (the Starlette routes), cli (start
+`looptune serve`); vllm and launch compose, check and start `vllm serve`;
+push hot-loads a trained adapter into either server. It knows nothing of MCP
+or the loop: clients bring their own tools.
 """
