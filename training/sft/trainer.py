@@ -53,6 +53,7 @@ def _dataset(examples: list[Example]):
 
 
 def lora_config(config: TrainConfig, layers: int):
+    """PEFT's LoraConfig for this config on a model of `layers` decoder layers (top `lora_layers` only if set)."""
     from peft import LoraConfig
 
     top = None
