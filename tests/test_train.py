@@ -213,12 +213,7 @@ def test_merging_gives_plain_weights_with_the_adapters_logits_and_prints_vllm_li
 
 
 def test_merging_a_folder_that_is_not_an_adapter_is_a_clear_error(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "train", "merge", str(tmp_path), "-o", str(tmp_path / "m")],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+    done = looptune_train("merge", str(tmp_path), "-o", str(tmp_path / "m"), cwd=tmp_path)
     assert done.returncode == 2 and "not a PEFT adapter (no adapter_config.json)" in done.stderr
 
 
@@ -391,12 +386,7 @@ def test_an_exported_bf16_adapter_is_half_the_size_and_serves_the_same_logits(tm
     shipped = tmp_path / "shipped"
     shipped.mkdir()
     (shipped / "stale.txt").write_text("from an older export")
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "train", "export", str(trained), "-o", str(shipped)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+    done = looptune_train("export", str(trained), "-o", str(shipped), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "bf16 weights" in done.stdout
     names = sorted(p.name for p in shipped.iterdir())
@@ -417,12 +407,7 @@ def test_an_exported_bf16_adapter_is_half_the_size_and_serves_the_same_logits(tm
 
 
 def test_exporting_a_folder_that_is_not_an_adapter_names_it(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", "train", "export", str(tmp_path), "-o", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+    done = looptune_train("export", str(tmp_path), "-o", str(tmp_path / "x"), cwd=tmp_path)
     assert done.returncode == 2
     assert f"{tmp_path}: not an adapter folder" in done.stderr
     assert not (tmp_path / "x").exists()

@@ -23,6 +23,17 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
 def route(argv: list[str], compounds: set[str]) -> list[str]:
     """Join a two-word command (`eval compare`) into one parser name; global flags may come first.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from agent.cli.agent_setup import add_local_flags
-from agent.cli.argv import lazy, positive_int
+from agent.cli.argv import lazy, positive_float, positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--api-key", help="require Authorization: Bearer KEY on every route but /health")
     parser.add_argument("--max-waiting", type=positive_int, default=16, help="requests queued before 429")
-    parser.add_argument("--max-body-mb", type=float, default=4.0, help="largest request body (default 4 MB)")
+    parser.add_argument("--max-body-mb", type=positive_float, default=4.0, help="largest request body (default 4 MB)")
     add_local_flags(parser.add_argument_group("local backend"))
     parser.set_defaults(handler=lazy("agent.serve.cli", "serve_command"))
 

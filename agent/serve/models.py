@@ -38,7 +38,7 @@ class Served:
 
 
 class ServedModels:
-    def __init__(self, backend: Any, base_id: str, base_adapter: str | None) -> None:
+    def __init__(self, backend: AdapterHost, base_id: str, base_adapter: str | None) -> None:
         self.backend, self.base_id = backend, base_id
         self.entries: dict[str, Served] = {base_id: Served(base_id, base_adapter)}
         self.active = base_adapter

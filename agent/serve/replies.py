@@ -1,7 +1,7 @@
 """OpenAI's response shapes: a chat completion, its stream chunks, the usage chunk, an error object.
 
 Built from the backend's `Completion` and `TextDelta`s. Tool calls the model
-botched (the backend names them `invalid_tool_call`) are not passed on as
+botched (those in the completion's `parse_errors`) are not passed on as
 calls: their raw text goes back as content, as vLLM does when its parser
 fails. It knows nothing of HTTP or of models.
 """
@@ -15,8 +15,7 @@ from typing import Any
 from agent.backends.base import Completion, Usage
 from agent.messages import ToolCall
 
-INVALID = "invalid_tool_call"
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error"}
+ERROR_TYPES = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}
 
 
 def new_id() -> str:
@@ -26,7 +25,7 @@ def new_id() -> str:
 
 def error(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict[str, Any]:
     """OpenAI's error object for an HTTP status."""
-    kind = ERROR_TYPES.get(status, "rate_limit_error" if status == 429 else "server_error")
+    kind = ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error")
     return {"error": {"message": message, "type": kind, "param": param, "code": code or str(status)}}
 
 
@@ -35,7 +34,7 @@ def split_calls(completion: Completion, parallel: bool) -> tuple[str | None, lis
     content = completion.message.text or None
     calls, botched = [], []
     for call in completion.message.calls:
-        (botched if call.name == INVALID or call.id in completion.parse_errors else calls).append(call)
+        (botched if call.id in completion.parse_errors else calls).append(call)
     if botched:
         raw = "".join(call.function.arguments for call in botched)
         content = (content or "") + raw
