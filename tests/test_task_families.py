@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from pathlib import Path
 
 import anyio
 import pytest
 
 from agent.cli.main import main
 from eval.families import BUILTIN, FamilyError, available_families, generate_tasks, load_family, shares
-from eval.families.base import Ctx, in_split
+from eval.families.base import Ctx, Draft, Family, Intent, in_split
+from eval.families.build import contains
 from eval.families.dates import next_weekday, relative_date
+from eval.families.leakage import closest_pairs, ratio
 from eval.families.selfcheck import oracle_failures
 from eval.tasks import load_tasks, parse_task
 
 FAMILIES = list(BUILTIN)
+REPO = Path(__file__).resolve().parent.parent
 SEEDS = (0, 1, 2)
 
 
@@ -59,6 +63,39 @@ def test_the_oracle_passes_every_task_of_a_family_through_the_real_loop(name):
 
     failed = anyio.run(bounded)
     assert [f"{e.task.id}: {e.reason}" for e in failed] == []
+
+
+def _echo(ctx: Ctx) -> Draft:
+    return Draft("no_tool", [], [], ctx.request(), [contains("a")])
+
+
+def test_train_only_phrasings_are_drawn_by_training_and_never_by_the_test_split():
+    intent = Intent("echo", ("a0.", "a1.", "a2.", "held out.", "a4."), _echo, train_only=("b0.", "b1."))
+    family = Family("echo", (intent,))
+    assert intent.phrasing_ids("test") == [3]
+    assert intent.phrasing_ids("train") == [0, 1, 2, 4, 5, 6]
+    used = {t.meta["template"].rsplit("/", 1)[1] for t in family.generate(200, "train", 0)}
+    assert used == {"0", "1", "2", "4", "5", "6"}
+    bare = Family("echo", (Intent("echo", intent.phrasings, _echo),))
+    assert bare.generate(20, "test", 0) == family.generate(20, "test", 0)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_no_train_only_phrasing_rewords_a_held_out_one(name):
+    # 0.75: the closest pair among the original train/test phrasings scores 0.71
+    close = [p for p in closest_pairs(load_family(name)) if p.ratio >= 0.75]
+    assert close == []
+
+
+def test_phrasing_similarity_ignores_case_punctuation_and_slot_names():
+    assert ratio("Add '{title}' now!", "add {name} now") == 1.0
+    assert ratio("Mark task {id} as done.", "What is the capital of {country}?") < 0.3
+
+
+def test_the_committed_held_out_tasks_still_regenerate_byte_for_byte(tmp_path):
+    out = tmp_path / "test.jsonl"
+    assert main(["tasks", "generate", "--split", "test", "--n", "100", "--seed", "1", "-o", str(out)]) == 0
+    assert out.read_bytes() == (REPO / "docs" / "results" / "heldout-test.jsonl").read_bytes()
 
 
 def test_entities_of_the_test_split_never_appear_in_train():

@@ -5,6 +5,8 @@ that hands out entities and renders the user's request from one of the
 intent's phrasings. Splits are declared, not sampled: every fourth phrasing
 of an intent and every fourth item of an entity pool belong to the test
 split, so held-out tasks use phrasings and entities never seen in training.
+An intent's `train_only` phrasings (added after the test set was fixed) are
+drawn by the train split alone and leave every test task as it was.
 This module knows nothing of servers or of how tasks run.
 """
 
@@ -85,10 +87,19 @@ class Intent:
     name: str
     phrasings: tuple[str, ...]
     build: Callable[[Ctx], Draft]
+    # More ways to ask, drawn by training only. They come after `phrasings`, so the
+    # held-out split (every fourth of `phrasings`) and every test task stay as they were.
+    train_only: tuple[str, ...] = ()
 
     def phrasing_ids(self, split: str) -> list[int]:
         """Indexes of this intent's phrasings that belong to `split`."""
-        return [k for k in range(len(self.phrasings)) if in_split(k, split)]
+        split_ids = [k for k in range(len(self.phrasings)) if in_split(k, split)]
+        extra = range(len(self.phrasings), len(self.phrasings) + len(self.train_only))
+        return split_ids if split == "test" else [*split_ids, *extra]
+
+    def phrasing(self, k: int) -> str:
+        """Phrasing `k`, counting `train_only` after `phrasings`."""
+        return (self.phrasings + self.train_only)[k]
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ class Family:
         rng = random.Random(f"{seed}/{self.name}/{split}/{index}")
         k = rng.choice(intent.phrasing_ids(split))
         now = REFERENCE + timedelta(days=rng.randrange(60), minutes=15 * rng.randrange(40))
-        ctx = Ctx(rng, split, now, intent.phrasings[k], options)
+        ctx = Ctx(rng, split, now, intent.phrasing(k), options)
         draft = intent.build(ctx)
         messages = draft.messages or [{"role": "user", "content": ctx.request()}]
         meta = {"family": self.name, "intent": intent.name, "template": f"{self.name}/{intent.name}/{k}"}

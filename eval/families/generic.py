@@ -52,5 +52,5 @@ def _builder(blueprint: Blueprint):
     return build
 
 
-INTENTS = tuple(Intent(f"synthetic.{b.key}", b.requests, _builder(b)) for b in BLUEPRINTS)
+INTENTS = tuple(Intent(f"synthetic.{b.key}", b.requests, _builder(b), b.train_requests) for b in BLUEPRINTS)
 FAMILY = Family("generic", INTENTS, "generated tools: read the schema, fill the arguments")

@@ -646,6 +646,16 @@ INTENTS = (
             "Could you figure out {what}? Get the number from the {doc} document first.",
         ),
         doc_then_compute,
+        train_only=(
+            "Our {doc} document has the number you need. Use it to calculate {what}.",
+            "What's {what}? Search the knowledge base for the {doc} doc to get the figure, then do the math.",
+            "Pull the relevant number from the {doc} page in the knowledge base and calculate {what} with it.",
+            "Calculate {what} for me, based on what the {doc} document in our knowledge base says.",
+            "I'm trying to figure out {what} -- can you find the {doc} doc in our knowledge base and run the numbers?",
+            "Read up on {doc} in the knowledge base, then give me {what}.",
+            "Based on our internal {doc} documentation, how much is {what}?",
+            "Go to the knowledge base, see what the {doc} document says, and from that work out {what}.",
+        ),
     ),
     Intent(
         "knowledge.search_read",
@@ -658,6 +668,16 @@ INTENTS = (
             "Which document covers {topic}? Open it and tell me {question}.",
         ),
         search_then_read,
+        train_only=(
+            "There's a doc somewhere about {topic}. Find it, read the full text, and let me know {question}.",
+            "Run a search for {topic} in the knowledge base, read the top document, and report {question}.",
+            "Can you dig up our {topic} document and read through it? I'm after {question}.",
+            "Topic: {topic}. Search for the matching document, read it from start to finish, and tell me {question}.",
+            "Before I reply to a colleague I need {question} -- search for the {topic} doc and read it through.",
+            "Could we check the {topic} document? Search for it, read it, and find out {question}.",
+            "Knowledge base question: {question}. Look for the {topic} doc and read it before answering.",
+            "Search the docs for {topic}; once you have the right one, read its contents and tell me {question}.",
+        ),
     ),
     Intent(
         "knowledge_files.save_fact",
@@ -669,6 +689,16 @@ INTENTS = (
             "Save {question} to {path} -- check the knowledge base for it first.",
         ),
         doc_to_file,
+        train_only=(
+            "I'd like a file at {path} that records {question}. The knowledge base has it.",
+            "{path} should contain {question} -- look it up in our docs first.",
+            "Could you check the knowledge base for {question} and jot the answer down in {path}?",
+            "What does the knowledge base say about {question}? Write that into {path}.",
+            "Dig up {question} from our internal docs and record it in {path}.",
+            "I keep forgetting {question}. Search the knowledge base and save it to {path} so I have it handy.",
+            "Create {path} with {question} in it, taken from the knowledge base.",
+            "Make a note in {path} of {question}; our knowledge base will have the answer.",
+        ),
     ),
     Intent(
         "knowledge_tasks.deadline",
@@ -681,6 +711,23 @@ INTENTS = (
             "Find out {question} from the knowledge base and make a to-do '{title}' due after that many days.",
         ),
         deadline_task,
+        train_only=(
+            "Search the knowledge base for {question}, and use that number of days from today as the due date for a new"
+            " task '{title}'.",
+            "Create the to-do '{title}'. For its due date, find {question} in our docs and count that many days forward"
+            " from today.",
+            "'{title}' needs to go on my to-do list with a deadline: today plus the number of days our knowledge base"
+            " gives for {question}.",
+            "New to-do '{title}', due in N days, where N comes from the knowledge base: {question}.",
+            "The knowledge base can tell you {question}. Use that to set the due date (that many days from today) on a"
+            " new to-do, '{title}'.",
+            "Busy month ahead. Put '{title}' on my task list; for the deadline, search our docs for {question} and"
+            " count that many days on from today.",
+            "Find {question} in the knowledge base. Whatever the number of days is, that's how far from today the new"
+            " to-do '{title}' should be due.",
+            "Our knowledge base covers {question}; search it, then add a task '{title}' that's due that number of days"
+            " after today.",
+        ),
     ),
     Intent(
         "sql_tasks.superlative_todo",
@@ -693,6 +740,16 @@ INTENTS = (
             "In the {table} table, which is {what}? Then add a to-do for me to {todo}.",
         ),
         query_then_task,
+        train_only=(
+            "Run a SQL query on {table} to get {what}, then add a task to {todo}.",
+            "Figure out {what} from the {table} table, because I want a reminder task to {todo}.",
+            "Database question first: what's {what} in {table}? Then create a to-do so I remember to {todo}.",
+            "I'd like to {todo} -- that's {what}, which you can find in the {table} table. Add it as a task.",
+            "Sort the {table} table to find {what}, and then make me a task to {todo}.",
+            "Once you know {what} (it's in the {table} table), put a to-do on my list to {todo}.",
+            "Could we query {table} for {what}? Afterwards, add a to-do to {todo}.",
+            "Planning ahead: check {table}, find {what}, and add a task on my to-do list to {todo}.",
+        ),
     ),
     Intent(
         "sql_calc.lookup_compute",
@@ -705,6 +762,16 @@ INTENTS = (
             "Get the value from {table} and tell me {what}.",
         ),
         lookup_then_compute,
+        train_only=(
+            "I need {what}; pull the relevant row from the {table} table and do the math.",
+            "Calculate {what}. You'll find the numbers in {table}.",
+            "How much is {what}? Get the figures from the {table} table first.",
+            "Look up the right row in {table}, then use the calculator to work out {what}.",
+            "Work out {what} for me -- the inputs are in the database, table {table}.",
+            "Need a number: {what}, based on the {table} table.",
+            "Using data from our database ({table} table), what does {what} come to?",
+            "Find the values in {table} and run the calculation for {what}.",
+        ),
     ),
     Intent(
         "sql_calc.aggregate_convert",
@@ -716,6 +783,16 @@ INTENTS = (
             "I'd like {what} converted into {unit}.",
         ),
         sql_then_convert,
+        train_only=(
+            "Convert {what} into {unit} for me.",
+            "How many {unit} is {what}?",
+            "Get {what} from the database and express it in {unit}.",
+            "Show me {what}, but in {unit} rather than the original unit.",
+            "Pull {what} out of the database and give it to me in {unit}.",
+            "Could we get {what} in {unit}? Look it up first, then convert.",
+            "Calculate {what} from the table, and tell me the figure in {unit}.",
+            "My report needs {what} in {unit}; look it up and convert it.",
+        ),
     ),
     Intent(
         "sql_calc_files.aggregate_convert_save",
@@ -727,6 +804,16 @@ INTENTS = (
             "Compute {what} in {unit} and store it at {path}.",
         ),
         sql_convert_save,
+        train_only=(
+            "Query the database for {what}, turn it into {unit}, and record the number in {path}.",
+            "I need a file {path} holding {what} in {unit}.",
+            "Get {what} from the database, convert to {unit}, then write the result into {path}.",
+            "{path} should contain {what} expressed in {unit}.",
+            "For the report: look up {what}, convert the value to {unit}, and save it to the file {path}.",
+            "Can you figure out how many {unit} {what} comes to and put that figure in {path}?",
+            "Three steps: query {what}, convert it into {unit}, write it to {path}.",
+            "Record {what} in {path}, but convert it to {unit} first.",
+        ),
     ),
     Intent(
         "files_calc.convert_value",
@@ -739,6 +826,16 @@ INTENTS = (
             "How much is {what} in {unit}? It's written in {path}.",
         ),
         file_then_convert,
+        train_only=(
+            "There's a number in {path} -- {what}. What is it in {unit}?",
+            "I wrote down {what} in {path}. How much is that in {unit}?",
+            "Convert {what} to {unit}; the original value is in the file {path}.",
+            "Take {what} from {path} and express it in {unit}.",
+            "Could you grab {what} from the file {path} and turn it into {unit}?",
+            "Read the file {path}, find {what}, and run it through a unit conversion to {unit}.",
+            "My notes in {path} have {what} in the original units; I'd like it in {unit}.",
+            "After reading {path}, convert {what} to {unit} and tell me the answer.",
+        ),
     ),
     Intent(
         "files.copy",
@@ -750,6 +847,16 @@ INTENTS = (
             "Back up {src} into {dst}, same contents.",
         ),
         copy_file,
+        train_only=(
+            "I want an identical copy of {src} saved at {dst}.",
+            "Mirror the contents of {src} into {dst}.",
+            "Can you copy the file {src} over to {dst}?",
+            "{src} needs a duplicate at {dst}.",
+            "Save a second copy of {src} under the name {dst}.",
+            "Create {dst} with exactly the contents of {src}.",
+            "Before I edit {src}, copy it to {dst} as a backup.",
+            "Copy the contents of {src} into a new file, {dst}.",
+        ),
     ),
     Intent(
         "files.first_line",
@@ -761,6 +868,16 @@ INTENTS = (
             "Copy only line 1 of {src} into {dst}.",
         ),
         first_line_to_file,
+        train_only=(
+            "Grab line one of {src} and put it in {dst}.",
+            "I only need the top line of {src}; write it out to {dst}.",
+            "Open {src}, take its first line, and store it in {dst}.",
+            "Create {dst} containing nothing but the first line of {src}.",
+            "What's the first line of {src}? Save it in {dst}.",
+            "{dst} should hold the first line of {src}.",
+            "Extract line 1 from {src} into {dst}.",
+            "Read {src}, and write whatever is on its line 1 to {dst}.",
+        ),
     ),
     Intent(
         "files.find_then_read",
@@ -772,6 +889,16 @@ INTENTS = (
             "Look for '{text}' in my files, then print the full file.",
         ),
         find_then_read,
+        train_only=(
+            "I can't remember which file says '{text}'. Search for it and read the file out to me.",
+            "Show me the full contents of whichever file contains '{text}'.",
+            "Grep my files for '{text}', then open the match and show me everything in it.",
+            "Where did I put '{text}'? Find the file and display all of it.",
+            "There's a file with the phrase '{text}' -- search for it and print its whole content.",
+            "Could you search for '{text}' across my files and then show me the entire file it appears in?",
+            "I need the file that includes '{text}'. Find it and give me its full text.",
+            "'{text}' -- which file is that in? Open it and show me all of it.",
+        ),
     ),
     Intent(
         "sandbox_files.compute_and_save",
@@ -783,6 +910,16 @@ INTENTS = (
             "Save the value of {expr} to {path} -- compute it with Python first.",
         ),
         python_to_file,
+        train_only=(
+            "Run some Python to get the value of {expr}, then save it to {path}.",
+            "I need {expr} worked out in the Python sandbox, with the result written into {path}.",
+            "Execute print({expr}) in Python and save what it prints to {path}.",
+            "What is {expr}? Compute it in Python and record the answer in {path}.",
+            "Write the result of {expr} to {path}; use the sandbox to run it in Python.",
+            "Could you use the Python sandbox on {expr} and store the result at {path}?",
+            "Python job: compute {expr}, then put the number in the file {path}.",
+            "{path} should contain the value of {expr}, computed with Python.",
+        ),
     ),
     Intent(
         "tasks.finish_by_title",
@@ -794,6 +931,16 @@ INTENTS = (
             "Done with '{title}'! Check it off.",
         ),
         finish_by_title,
+        train_only=(
+            "Mark '{title}' as finished on my task list.",
+            "I've done '{title}', so close that task.",
+            "Can you find '{title}' on my to-dos and set it to done?",
+            "'{title}' -- finished. Mark it complete.",
+            "Just wrapped up '{title}', so it can come off my open tasks as done.",
+            "Look up the task '{title}' on my list and mark it completed.",
+            "Finally got '{title}' done! Update the task to reflect that.",
+            "Set the status of my to-do '{title}' to done.",
+        ),
     ),
     Intent(
         "tasks.delete_by_title",
@@ -805,6 +952,16 @@ INTENTS = (
             "Get '{title}' off my task list for good.",
         ),
         delete_by_title,
+        train_only=(
+            "Take '{title}' off my list completely.",
+            "Find the task '{title}' and delete it.",
+            "Can you erase the to-do '{title}'? It's not happening.",
+            "'{title}' isn't relevant anymore -- remove that task.",
+            "Scrap '{title}' from my tasks.",
+            "I've decided against '{title}'. Delete it from my to-dos.",
+            "Get rid of the '{title}' task.",
+            "There's a task '{title}' on my list that I don't need. Delete it.",
+        ),
     ),
     Intent(
         "tasks.reschedule_by_title",
@@ -816,6 +973,16 @@ INTENTS = (
             "Set '{title}' on my list to be due {when}.",
         ),
         reschedule_by_title,
+        train_only=(
+            "'{title}' needs a new due date: {when}.",
+            "Shift '{title}' so that it's due {when}.",
+            "Could you change when '{title}' is due? It should be {when}.",
+            "Find the to-do '{title}' and set its deadline so it's due {when}.",
+            "I won't get to '{title}' as planned; it should now be due {when}.",
+            "Update the deadline on '{title}' -- due {when}.",
+            "Let's have '{title}' due {when} instead.",
+            "I'd like my to-do '{title}' to be due {when}.",
+        ),
     ),
     Intent(
         "tasks.prioritize_by_title",
@@ -827,6 +994,16 @@ INTENTS = (
             "Mark '{title}' as {priority} priority on my list.",
         ),
         prioritize_by_title,
+        train_only=(
+            "Give the task '{title}' a {priority} priority.",
+            "Can you set '{title}' on my to-do list to {priority} priority?",
+            "Priority for '{title}': {priority}.",
+            "I'd like '{title}' flagged as {priority} priority.",
+            "Look up '{title}' in my tasks and switch it to {priority} priority.",
+            "Make the to-do '{title}' a {priority}-priority item.",
+            "Update '{title}' so its priority is {priority}.",
+            "On my list, '{title}' needs {priority} priority.",
+        ),
     ),
 )
 
