@@ -245,6 +245,13 @@ def test_an_adapter_glob_sweeps_the_checkpoints_in_step_order(tmp_path, tiny_mod
     assert valid_html((tmp_path / "sweep" / "sweep.html").read_text()).svgs == 1
 
 
+def test_a_repeated_adapter_flag_adds_to_the_sweep_instead_of_replacing_the_first():
+    from agent.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "t.jsonl", "--adapter", "a", "b", "--adapter", "c", "-o", "r"])
+    assert args.adapter == ["a", "b", "c"]
+
+
 def test_distractors_add_bundled_servers_chosen_by_the_task_id():
     task = parse_task(json.dumps(toy_task("t1", "echo")))
     pool = ("files", "sql", "calc", "tasks")

@@ -52,7 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--backend", default="local", help="local | openai | scripted | oracle (default local)")
     model.add_argument("--model", help="model id or path (default: the bundled model)")
     model.add_argument(
-        "--adapter", nargs="+", metavar="A", help="LoRA adapter(s); several (or a glob) score each: a checkpoint sweep"
+        "--adapter",
+        nargs="+",
+        action="extend",  # `--adapter a --adapter b` sweeps both, as `--adapter a b` does
+        metavar="A",
+        help="LoRA adapter(s); several (or a glob) score each: a checkpoint sweep",
     )
     model.add_argument("--base-url", help="OpenAI-compatible base URL")
     model.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
