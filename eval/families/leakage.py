@@ -41,6 +41,6 @@ def closest_pairs(family: Family) -> list[Pair]:
     for intent in family.intents:
         held_out = [intent.phrasing(k) for k in intent.phrasing_ids("test")]
         for text in intent.train_only:
-            best = max(held_out, key=lambda h: ratio(text, h))
-            pairs.append(Pair(intent.name, text, best, ratio(text, best)))
+            score, best = max((ratio(text, h), h) for h in held_out)
+            pairs.append(Pair(intent.name, text, best, score))
     return pairs
