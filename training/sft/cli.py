@@ -19,6 +19,7 @@ from rich.text import Text
 from agent.cli.errors import CliError
 from training.sft.config import ConfigError, TrainConfig, load_config, save_config
 from training.sft.data import DataError, DataReport, load_examples, split
+from training.sft.groups import MIN_SHARED, group_examples, summary, take
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -79,7 +80,9 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
     except DataError as exc:
         raise CliError(str(exc), code=2) from exc
     train, carved = split(report.examples, config.eval_split, config.seed)
-    if config.max_examples:
+    if config.max_examples and config.share_prefix > 1:
+        train = take(train, config.max_examples, config.share_prefix, config.seed)
+    elif config.max_examples:
         train = train[: config.max_examples]
     if not train:
         raise CliError(f"no usable training examples in {', '.join(config.data)} (skipped: {dict(report.skipped)})", 2)
@@ -90,6 +93,8 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
         f"data: {len(train)} examples, {tokens} tokens ({trained} trained)"
         + (f"; skipped {skipped}" if skipped else "")
     )
+    if config.share_prefix > 1:
+        err.print(summary(group_examples(train, config.share_prefix, MIN_SHARED)))
     return report, train, held + carved
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.fsutil import atomic_write_text
 
@@ -41,6 +41,9 @@ class TrainConfig(BaseModel):
     packing: bool = False
     # Score only the positions whose next token is trained (`all`: TRL's own loss over every position).
     loss_positions: Literal["trained", "all"] = "trained"
+    # Train up to N examples that open with the same tokens (system prompt, tool schemas) as one group,
+    # running that shared prefix once (training.sft.groups). 1: every example alone.
+    share_prefix: int = Field(1, ge=1)
     epochs: float = Field(1.0, gt=0)
     max_steps: int = -1  # > 0 overrides epochs
     learning_rate: float = Field(2e-4, gt=0)
@@ -57,7 +60,8 @@ class TrainConfig(BaseModel):
     seed: int = 0
     report_to: Literal["none", "tensorboard", "wandb"] = "none"
     eval_tasks: str | None = None  # run `looptune eval` on these tasks with the result
-    max_examples: int | None = Field(None, ge=1)  # use only the first N examples (after shuffling with seed)
+    # Use only N examples: the first after a seeded shuffle (of whole groups, with share_prefix).
+    max_examples: int | None = Field(None, ge=1)
 
     @field_validator("packing")
     @classmethod
@@ -69,6 +73,14 @@ class TrainConfig(BaseModel):
                 " them from attending to each other"
             )
         return value
+
+    @model_validator(mode="after")
+    def _sharing_needs_one_group_per_batch(self) -> TrainConfig:
+        if self.share_prefix > 1 and self.batch_size != 1:
+            raise ValueError("share_prefix trains one group per micro-batch: set batch_size 1 (grad_accumulation adds)")
+        if self.share_prefix > 1 and self.loss_positions != "trained":
+            raise ValueError("share_prefix scores the trained positions only: set loss_positions trained")
+        return self
 
     @field_validator("data", "eval_data", mode="before")
     @classmethod

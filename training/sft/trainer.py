@@ -4,7 +4,9 @@ The examples already carry labels (-100 outside assistant turns), so TRL
 neither re-renders nor re-masks them: what was checked is what is trained.
 Checkpoints every `save_steps` (last `save_total_limit` kept) hold the
 adapter, optimizer, scheduler and RNG states, so `resume` continues a killed
-run where its last checkpoint left it. It knows nothing of the CLI.
+run where its last checkpoint left it. With `share_prefix`, a row is a group
+of examples whose shared prefix runs once (training.sft.groups). It knows
+nothing of the CLI.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from training.sft.compact import compact_trainer_class
 from training.sft.config import TrainConfig
 from training.sft.data import Example
+from training.sft.groups import MIN_SHARED, GroupCollator, group_examples, group_rows
 from training.sft.model import Base
 
 OnLog = Callable[[dict[str, Any]], None]
@@ -50,6 +53,16 @@ def _dataset(examples: list[Example]):
 
     labels = [[t if m else -100 for t, m in zip(e.input_ids, e.assistant_masks, strict=True)] for e in examples]
     return Dataset.from_dict({"input_ids": [e.input_ids for e in examples], "labels": labels})
+
+
+def _train_data(config: TrainConfig, examples: list[Example]) -> tuple[Any, Any]:
+    """(dataset, collator): one row per example, or per prefix-sharing group (TRL's collator, or ours)."""
+    if config.share_prefix == 1:
+        return _dataset(examples), None
+    from datasets import Dataset
+
+    groups = group_examples(examples, config.share_prefix, MIN_SHARED)
+    return Dataset.from_dict(group_rows(groups)), GroupCollator()
 
 
 def lora_config(config: TrainConfig, layers: int):
@@ -145,11 +158,13 @@ def train(
 
     checkpoint = last_checkpoint(Path(config.output_dir)) if resume else None
     trainer_class = compact_trainer_class() if config.loss_positions == "trained" else SFTTrainer
+    train_dataset, collator = _train_data(config, train_examples)
     with _library_deprecations():
         trainer = trainer_class(
             model=base.model,
             args=_sft_args(config, base, bool(eval_examples)),
-            train_dataset=_dataset(train_examples),
+            data_collator=collator,
+            train_dataset=train_dataset,
             eval_dataset=_dataset(eval_examples) if eval_examples else None,
             processing_class=base.tokenizer,
             peft_config=lora_config(config, base.model.config.num_hidden_layers),
