@@ -29,8 +29,7 @@ RECIPE = Path(__file__).resolve().parents[1] / "examples" / "recipes" / "bundled
 def config_for(data: Path, out: Path, share: int) -> TrainConfig:
     """The shipped recipe on this data; `share` examples per step either way."""
     overrides = {"data": str(data), "output_dir": str(out), "save_steps": "100000", "share_prefix": str(share)}
-    steps = {"grad_accumulation": "1"} if share > 1 else {"grad_accumulation": str(4)}
-    return load_config(str(RECIPE), {**overrides, **steps})
+    return load_config(str(RECIPE), {**overrides, "grad_accumulation": "1" if share > 1 else "4"})
 
 
 def sample(config: TrainConfig, base, share: int, groups: int) -> list[Example]:

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from agent.backends.local.prefix_cache import common_prefix
 from training.sft.data import Example
 
 # Below this many shared tokens a group saves next to nothing, and the example is better kept for a neighbour
@@ -36,16 +37,6 @@ class Group:
         return self.prefix + sum(len(e.input_ids) - self.prefix for e in self.examples)
 
 
-def common_prefix(examples: list[Example]) -> int:
-    """Length of the longest token prefix all `examples` share."""
-    first = examples[0].input_ids
-    n = min(len(e.input_ids) for e in examples)
-    for other in examples[1:]:
-        ids = other.input_ids
-        n = next((i for i in range(n) if ids[i] != first[i]), n)
-    return n
-
-
 def first_trained(example: Example) -> int:
     """Index of the example's first trained token."""
     return example.assistant_masks.index(1)
@@ -55,7 +46,9 @@ def split_point(examples: list[Example]) -> int:
     """Shared tokens that can be computed once: the position predicting the first trained token stays per member."""
     if len(examples) < 2:
         return 0
-    return min(common_prefix(examples), *(first_trained(e) - 1 for e in examples))
+    first = examples[0].input_ids
+    shared = min(common_prefix(first, e.input_ids) for e in examples[1:])
+    return min(shared, *(first_trained(e) - 1 for e in examples))
 
 
 def group_examples(examples: list[Example], size: int, min_shared: int) -> list[Group]:
