@@ -113,7 +113,26 @@ def test_training_with_shared_prefixes_lowers_the_loss_and_reports_the_groups(tm
     done = looptune_train(str(config), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "prefix sharing: 16 examples in 4 groups (16 share a prefix)" in done.stderr
+    assert "GiB estimated for the largest step" in done.stderr
     log = [json.loads(line) for line in (tmp_path / "out" / "train_log.jsonl").read_text().splitlines()]
     losses = [e["loss"] for e in log if "loss" in e]
     assert len(losses) == 4 and losses[-1] < losses[0] - 0.1
     assert (tmp_path / "out" / "adapter_model.safetensors").exists()
+
+
+def test_the_memory_line_counts_a_groups_prefix_once_and_a_batch_at_its_longest_member(tiny_model_dir):
+    from training.sft.cli import memory_line
+    from training.sft.config import TrainConfig
+    from training.sft.memory import GIB, estimate, from_config
+
+    shape = from_config(tiny_model_dir)
+    members = [example([1, 2, 3, 4, 5, 6, k, k], 6, f"e{k}") for k in (7, 8, 9)]
+    groups = group_examples(members, 4, 2)
+    shared = TrainConfig(data=["t.jsonl"], share_prefix=4, batch_size=1, lora_r=8)
+    expected = estimate(shape, rank=8, seq=5 + 3 * 3, scored=0.25).total / GIB
+    assert memory_line(shared, shape, "cpu", groups, 0.25) == (
+        f"memory: ~{expected:.1f} GiB estimated for the largest step (14 tokens kept for backward)"
+    )
+    batched = TrainConfig(data=["t.jsonl"], batch_size=2, loss_positions="all")
+    line = memory_line(batched, shape, "cpu", group_examples(members, 1, 2), 0.25)
+    assert line.endswith("(16 tokens kept for backward)")

@@ -19,7 +19,8 @@ from rich.text import Text
 from agent.cli.errors import CliError
 from training.sft.config import ConfigError, TrainConfig, load_config, save_config
 from training.sft.data import DataError, DataReport, load_examples, split
-from training.sft.groups import MIN_SHARED, group_examples, summary, take
+from training.sft.groups import MIN_SHARED, Group, group_examples, summary, take
+from training.sft.memory import GIB, Shape, estimate, shape_of
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -93,9 +94,27 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
         f"data: {len(train)} examples, {tokens} tokens ({trained} trained)"
         + (f"; skipped {skipped}" if skipped else "")
     )
+    groups = group_examples(train, config.share_prefix, MIN_SHARED)
     if config.share_prefix > 1:
-        err.print(summary(group_examples(train, config.share_prefix, MIN_SHARED)))
+        err.print(summary(groups))
+    err.print(memory_line(config, shape_of(base.model.config.to_dict()), base.device, groups, trained / tokens))
     return report, train, held + carved
+
+
+def memory_line(config: TrainConfig, shape: Shape, device: str, groups: list[Group], scored: float) -> str:
+    """The memory estimate for the run's largest step: a group keeps every member's activations until backward."""
+    step = max(g.tokens for g in groups) * (config.batch_size if config.share_prefix == 1 else 1)
+    result = estimate(
+        shape,
+        quant="4bit" if config.qlora else "none",
+        rank=config.lora_r,
+        seq=step,
+        checkpointing=config.gradient_checkpointing,
+        device=device,
+        lora_layers=config.lora_layers,
+        scored=scored if config.loss_positions == "trained" else 1.0,
+    )
+    return f"memory: ~{result.total / GIB:.1f} GiB estimated for the largest step ({step} tokens kept for backward)"
 
 
 def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | None:

@@ -37,7 +37,11 @@ class Shape:
 
 def from_config(path: Path) -> Shape:
     """The shape of a model directory's config.json (Llama-style keys)."""
-    data = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    return shape_of(json.loads((path / "config.json").read_text(encoding="utf-8")))
+
+
+def shape_of(data: dict) -> Shape:
+    """The shape described by a model config's keys (Llama-style)."""
     hidden, layers = data["hidden_size"], data["num_hidden_layers"]
     inter, vocab = data.get("intermediate_size", 4 * hidden), data.get("vocab_size", 32000)
     kv = data.get("num_key_value_heads", data.get("num_attention_heads", 1)) / data.get("num_attention_heads", 1)
