@@ -103,7 +103,7 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
 
 def memory_line(config: TrainConfig, shape: Shape, device: str, groups: list[Group], scored: float) -> str:
     """The memory estimate for the run's largest step: a group keeps every member's activations until backward."""
-    step = max(g.tokens for g in groups) * (config.batch_size if config.share_prefix == 1 else 1)
+    step = max(g.tokens for g in groups) * config.batch_size  # sharing needs batch_size 1 (the config checks)
     result = estimate(
         shape,
         quant="4bit" if config.qlora else "none",
