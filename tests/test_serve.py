@@ -10,31 +10,19 @@ and named tool choice always give valid calls (the grammar, not luck).
 from __future__ import annotations
 
 import json
-import os
-import re
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import jsonschema
 import pytest
 
+from tests.serving import TIMEOUT_S, TOOLS, ask, client, model_id, serving
+
 openai = pytest.importorskip("openai")
 
-WAIT_S = 60
-TIMEOUT_S = 60
-CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-TOOLS = [
-    {
-        "type": "function",
-        "function": {"name": "clock__now", "description": "Current time in a city.", "parameters": CITY},
-    }
-]
 # Bounded arguments only (enums, booleans): a random model could write a free string forever.
 SWITCHES = [
     {
@@ -92,46 +80,6 @@ def taught_dir(tmp_path_factory: pytest.TempPathFactory, bundled_tokenizer) -> P
     return teach(tmp_path_factory.mktemp("taught"), bundled_tokenizer, [{**t, "tools": TOOLS} for t in LESSONS])
 
 
-@contextmanager
-def serving(model: Path, *flags: str) -> Iterator[str]:
-    """`looptune serve --model MODEL --port 0 FLAGS` as a process; yields its base URL."""
-    command = [sys.executable, "-m", "agent.cli.main", "serve", "--model", str(model), "--port", "0", *flags]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    log: list[str] = []
-    readers = [threading.Thread(target=lambda: log.append(proc.stderr.read()), daemon=True)]
-    readers[0].start()
-    timer = threading.Timer(WAIT_S, proc.kill)  # readline blocks: the watchdog bounds the wait
-    timer.start()
-    try:
-        first = proc.stdout.readline()
-        timer.cancel()
-        found = re.search(r"(http://\S+/v1)", first)
-        assert found, f"no URL in {first!r}"
-        readers.append(threading.Thread(target=proc.stdout.read, daemon=True))
-        readers[-1].start()
-        yield found.group(1)
-        assert proc.poll() is None, "the server died"
-    finally:
-        timer.cancel()
-        proc.kill()
-        proc.wait(timeout=WAIT_S)
-        for reader in readers:
-            reader.join(timeout=WAIT_S)
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def client(url: str, key: str = "unused") -> openai.OpenAI:
-    return openai.OpenAI(base_url=url, api_key=key, max_retries=0, timeout=TIMEOUT_S)
-
-
-def ask(text: str) -> list[dict]:
-    return [{"role": "user", "content": text}]
-
-
 @pytest.fixture(scope="module")
 def taught(taught_dir: Path) -> Iterator[str]:
     with serving(taught_dir) as url:
@@ -150,13 +98,13 @@ def test_the_models_route_lists_the_base_and_each_adapter_with_the_base_as_paren
 
 def test_a_text_answer_comes_back_whole_and_streamed_alike(taught):
     api = client(taught)
-    whole = api.chat.completions.create(model=str(_model(taught)), messages=ask("Say hello."), tools=TOOLS)
+    whole = api.chat.completions.create(model=str(model_id(taught)), messages=ask("Say hello."), tools=TOOLS)
     assert whole.choices[0].message.content == "Hello there!"
     assert whole.choices[0].finish_reason == "stop"
     assert whole.usage.completion_tokens > 0 and whole.usage.prompt_tokens > 0
     chunks = list(
         api.chat.completions.create(
-            model=_model(taught),
+            model=model_id(taught),
             messages=ask("Say hello."),
             tools=TOOLS,
             stream=True,
@@ -172,13 +120,13 @@ def test_a_text_answer_comes_back_whole_and_streamed_alike(taught):
 
 def test_auto_tool_choice_returns_the_call_the_model_writes_whole_and_streamed(taught):
     api = client(taught)
-    reply = api.chat.completions.create(model=_model(taught), messages=ask("Time in Paris?"), tools=TOOLS)
+    reply = api.chat.completions.create(model=model_id(taught), messages=ask("Time in Paris?"), tools=TOOLS)
     choice = reply.choices[0]
     assert choice.finish_reason == "tool_calls" and not choice.message.content
     [call] = choice.message.tool_calls
     assert (call.function.name, json.loads(call.function.arguments)) == ("clock__now", {"city": "Paris"})
     streamed = _streamed_calls(
-        api.chat.completions.create(model=_model(taught), messages=ask("Time in Paris?"), tools=TOOLS, stream=True)
+        api.chat.completions.create(model=model_id(taught), messages=ask("Time in Paris?"), tools=TOOLS, stream=True)
     )
     assert streamed == [("clock__now", {"city": "Paris"})]
 
@@ -186,14 +134,14 @@ def test_auto_tool_choice_returns_the_call_the_model_writes_whole_and_streamed(t
 def test_parallel_calls_come_back_together_unless_parallel_tool_calls_is_false(taught):
     api = client(taught)
     question = ask("Time in Paris and Tokyo?")
-    both = api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS).choices[0].message
+    both = api.chat.completions.create(model=model_id(taught), messages=question, tools=TOOLS).choices[0].message
     assert [json.loads(c.function.arguments)["city"] for c in both.tool_calls] == ["Paris", "Tokyo"]
     assert len({c.id for c in both.tool_calls}) == 2
     streamed = _streamed_calls(
-        api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS, stream=True)
+        api.chat.completions.create(model=model_id(taught), messages=question, tools=TOOLS, stream=True)
     )
     assert [args["city"] for _, args in streamed] == ["Paris", "Tokyo"]
-    one = api.chat.completions.create(model=_model(taught), messages=question, tools=TOOLS, parallel_tool_calls=False)
+    one = api.chat.completions.create(model=model_id(taught), messages=question, tools=TOOLS, parallel_tool_calls=False)
     assert [json.loads(c.function.arguments)["city"] for c in one.choices[0].message.tool_calls] == ["Paris"]
 
 
@@ -203,13 +151,13 @@ def test_required_and_named_tool_choice_always_give_a_valid_call_even_from_a_ran
         api = client(url)
         for seed in range(3):
             reply = api.chat.completions.create(
-                model=_model(url), messages=ask("Do something."), tools=SWITCHES, tool_choice="required", seed=seed
+                model=model_id(url), messages=ask("Do something."), tools=SWITCHES, tool_choice="required", seed=seed
             )
             for call in reply.choices[0].message.tool_calls:
                 jsonschema.validate(json.loads(call.function.arguments), schemas[call.function.name])
             assert reply.choices[0].finish_reason == "tool_calls"
         named = {"type": "function", "function": {"name": "fan__set"}}
-        reply = api.chat.completions.create(model=_model(url), messages=ask("Hi."), tools=SWITCHES, tool_choice=named)
+        reply = api.chat.completions.create(model=model_id(url), messages=ask("Hi."), tools=SWITCHES, tool_choice=named)
         calls = reply.choices[0].message.tool_calls
         assert calls and {c.function.name for c in calls} == {"fan__set"}
         for call in calls:
@@ -239,82 +187,7 @@ def test_adapters_are_chosen_by_model_id_and_load_and_unload_at_run_time(tmp_pat
         assert gone.status_code == 200, gone.text
         with pytest.raises(openai.NotFoundError, match="model 'second' is not served here"):
             say("second")
-        bad = httpx.post(f"{url}/load_lora_adapter", json={"lora_name": "x", "lora_path": str(tmp_path)})
-        assert bad.status_code == 400 and bad.json()["error"]["param"] == "lora_path"
         assert say("first") == tuned
-
-
-def test_an_api_key_guards_every_route_but_health(tiny_model_dir):
-    with serving(tiny_model_dir, "--api-key", "s3cret") as url:
-        with pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
-            client(url, "wrong").models.list()
-        assert httpx.get(url.removesuffix("/v1") + "/health").json() == {"status": "ok"}
-        assert [m.id for m in client(url, "s3cret").models.list().data] == [str(tiny_model_dir)]
-
-
-def test_bad_requests_get_openai_error_objects_and_the_server_keeps_serving(tiny_model_dir):
-    with serving(tiny_model_dir) as url:
-        chat = f"{url}/chat/completions"
-        model = str(tiny_model_dir)
-        cases = [
-            (httpx.post(chat, content=b"{not json"), 400, None),
-            (httpx.post(chat, json={"model": model}), 400, "messages"),
-            (httpx.post(chat, json={"model": model, "messages": ask("x"), "n": 2}), 400, "n"),
-            (httpx.post(chat, json={"model": "nope", "messages": ask("x")}), 404, "model"),
-            (
-                httpx.post(
-                    chat,
-                    json={
-                        "model": model,
-                        "messages": ask("x"),
-                        "tools": TOOLS,
-                        "tool_choice": {"type": "function", "function": {"name": "missing"}},
-                    },
-                ),
-                400,
-                "tool_choice",
-            ),
-            (httpx.post(chat, content=b"x" * (5 * 2**20)), 413, None),
-            (httpx.get(f"{url}/nowhere"), 404, None),
-        ]
-        for response, status, param in cases:
-            assert response.status_code == status, response.text
-            error = response.json()["error"]
-            assert error["message"] and error["param"] == param
-            assert error["type"] == ("not_found_error" if status == 404 else "invalid_request_error")
-        long = [{"role": "user", "content": "word " * 3000}]
-        with pytest.raises(openai.BadRequestError, match="context window"):
-            client(url).chat.completions.create(model=model, messages=long)
-        assert client(url).chat.completions.create(model=model, messages=ask("Hi."), max_tokens=4).choices
-
-
-def test_a_client_leaving_mid_stream_does_not_stop_the_server(tiny_model_dir):
-    with serving(tiny_model_dir) as url:
-        body = {"model": str(tiny_model_dir), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
-        with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=TIMEOUT_S) as response:
-            next(response.iter_lines())
-        # The abandoned generation stops; the next request runs (a wedged model would time this out).
-        reply = client(url).chat.completions.create(model=str(tiny_model_dir), messages=ask("Hi."), max_tokens=4)
-        assert reply.choices[0].finish_reason == "length"
-
-
-def test_a_busy_server_answers_429_with_retry_after(tiny_model_dir):
-    with serving(tiny_model_dir, "--max-waiting", "1") as url:
-        body = {"model": str(tiny_model_dir), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
-        with (
-            httpx.Client(timeout=TIMEOUT_S) as http,
-            http.stream("POST", f"{url}/chat/completions", json=body) as running,
-        ):
-            next(running.iter_lines())  # the model is busy with this one
-            with http.stream("POST", f"{url}/chat/completions", json=body) as waiting:
-                refused = httpx.post(f"{url}/chat/completions", json=body, timeout=TIMEOUT_S)
-                assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
-                assert refused.json()["error"]["type"] == "rate_limit_error"
-                assert waiting.status_code == 200
-
-
-def _model(url: str) -> str:
-    return client(url).models.list().data[0].id
 
 
 def _streamed_calls(stream) -> list[tuple[str, dict]]:
@@ -365,14 +238,3 @@ def test_training_pushes_its_adapter_into_a_running_server_and_checks_the_server
         assert [m.id for m in client(url).models.list().data] == ["base", "fresh"]
         reply = client(url).chat.completions.create(model="fresh", messages=ask("Hi."), max_tokens=4)
         assert reply.model == "fresh"
-
-
-def test_a_taken_port_is_a_one_line_error_before_the_model_loads(tiny_model_dir):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        command = [sys.executable, "-m", "agent.cli.main", "serve", "--model", str(tiny_model_dir), "--port", str(port)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
-    assert done.returncode == 2
-    assert f"looptune: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

@@ -1,0 +1,121 @@
+"""Abuse of `looptune serve`: wrong keys, bad bodies, floods, clients that leave, hostile adapter paths, taken ports.
+
+Each case is driven over real HTTP (the official `openai` client where it
+can be) against a served tiny model; after each one the server must still
+answer. Most cases share one guarded server (`--api-key`, `--max-waiting 1`).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.serving import TIMEOUT_S, TOOLS, Server, ask, client, running, serve_argv
+
+openai = pytest.importorskip("openai")
+
+KEY = "s3cret"
+
+
+@pytest.fixture(scope="module")
+def guarded(tiny_model_dir) -> Iterator[Server]:
+    with running(tiny_model_dir, "--api-key", KEY, "--max-waiting", "1") as server:
+        yield server
+
+
+@pytest.fixture
+def http(guarded: Server) -> Iterator[httpx.Client]:
+    """A keep-alive HTTP client that sends the right key."""
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=guarded.url, headers=headers, timeout=TIMEOUT_S) as session:
+        yield session
+
+
+def _model(server: Server) -> str:
+    return client(server.url, KEY).models.list().data[0].id
+
+
+def _still_serves(server: Server) -> None:
+    reply = client(server.url, KEY).chat.completions.create(model=_model(server), messages=ask("Hi."), max_tokens=2)
+    assert reply.choices[0].finish_reason == "length"
+
+
+def test_an_api_key_guards_every_route_but_health(guarded):
+    with pytest.raises(openai.AuthenticationError, match="missing or wrong API key"):
+        client(guarded.url, "wrong").models.list()
+    for path in ("/chat/completions", "/load_lora_adapter", "/unload_lora_adapter"):
+        keyless = httpx.post(guarded.url + path, json={}, timeout=TIMEOUT_S)
+        assert keyless.status_code == 401, path
+    assert httpx.get(guarded.root + "/health", timeout=TIMEOUT_S).json() == {"status": "ok"}
+    assert [m.id for m in client(guarded.url, KEY).models.list().data] == [_model(guarded)]
+
+
+def test_bad_requests_get_openai_error_objects_and_the_server_keeps_serving(guarded, http):
+    model = _model(guarded)
+    named_missing = {"type": "function", "function": {"name": "missing"}}
+    cases = [
+        (http.post("/chat/completions", content=b"{not json"), 400, None),
+        (http.post("/chat/completions", json={"model": model}), 400, "messages"),
+        (http.post("/chat/completions", json={"model": model, "messages": ask("x"), "n": 2}), 400, "n"),
+        (http.post("/chat/completions", json={"model": "nope", "messages": ask("x")}), 404, "model"),
+        (
+            http.post(
+                "/chat/completions",
+                json={"model": model, "messages": ask("x"), "tools": TOOLS, "tool_choice": named_missing},
+            ),
+            400,
+            "tool_choice",
+        ),
+        (http.post("/chat/completions", content=b"x" * (5 * 2**20)), 413, None),
+        (http.get("/nowhere"), 404, None),
+    ]
+    for response, status, param in cases:
+        assert response.status_code == status, response.text
+        error = response.json()["error"]
+        assert error["message"] and error["param"] == param
+        assert error["type"] == ("not_found_error" if status == 404 else "invalid_request_error")
+    long = [{"role": "user", "content": "word " * 3000}]
+    with pytest.raises(openai.BadRequestError, match="context window"):
+        client(guarded.url, KEY).chat.completions.create(model=model, messages=long)
+    _still_serves(guarded)
+
+
+def test_a_client_leaving_mid_stream_does_not_stop_the_server(guarded, http):
+    body = {"model": _model(guarded), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
+    with http.stream("POST", "/chat/completions", json=body) as response:
+        next(response.iter_lines())
+    # The abandoned generation stops; the next request runs (a wedged model would time this out).
+    _still_serves(guarded)
+
+
+def test_a_busy_server_answers_429_with_retry_after(guarded, http):
+    body = {"model": _model(guarded), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
+    with http.stream("POST", "/chat/completions", json=body) as running_one:
+        next(running_one.iter_lines())  # the model is busy with this one
+        with http.stream("POST", "/chat/completions", json=body) as waiting:
+            refused = httpx.post(f"{guarded.url}/chat/completions", json=body, headers=http.headers)
+            assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+            assert refused.json()["error"]["type"] == "rate_limit_error"
+            assert waiting.status_code == 200
+    _still_serves(guarded)
+
+
+def test_a_folder_that_is_not_an_adapter_is_refused_with_400_naming_lora_path(guarded, http, tmp_path):
+    bad = http.post("/load_lora_adapter", json={"lora_name": "x", "lora_path": str(tmp_path)})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "lora_path"
+    assert [m.id for m in client(guarded.url, KEY).models.list().data] == [_model(guarded)]
+
+
+def test_a_taken_port_is_a_one_line_error_before_the_model_loads(tiny_model_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = serve_argv(tiny_model_dir, "--port", str(port))
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert done.returncode == 2
+    assert f"looptune: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
