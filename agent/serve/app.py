@@ -1,7 +1,8 @@
 """The HTTP routes: OpenAI's `/v1/models` and `/v1/chat/completions`, vLLM's LoRA routes, `/health`.
 
 Every error is an OpenAI-shaped JSON object with its status; nothing a
-client sends can stop the server. Bodies over the size limit are refused
+client sends can stop the server, and an unforeseen error is a 500 that
+leaves the connection usable (agent.serve.contained). Bodies over the size limit are refused
 before they are read whole; requests beyond the wait line get 429 with
 Retry-After; a client that disconnects cancels its generation (streamed or
 not). With an API key, every route but `/health` needs `Authorization:
@@ -11,6 +12,7 @@ Bearer KEY`. It knows nothing of how the backend decodes.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from typing import Any, TypeVar
 import anyio
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -26,10 +29,12 @@ from starlette.routing import Route
 from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta
 from agent.serve import replies
 from agent.serve.admission import Admission, LineFull, Place
+from agent.serve.contained import Contained
 from agent.serve.models import Served, ServedModels, UnknownModel
 from agent.serve.schema import ChatBody, RequestError, chat_request, parse_body
 
 T = TypeVar("T")
+log = logging.getLogger("looptune.serve")
 
 
 @dataclass
@@ -58,8 +63,8 @@ def build_app(backend: Any, models: ServedModels, settings: ServeSettings | None
         Route("/v1/load_lora_adapter", server.load_adapter, methods=["POST"]),
         Route("/v1/unload_lora_adapter", server.unload_adapter, methods=["POST"]),
     ]
-    handlers = {Refused: server.refused, 404: server.not_found, 405: server.not_allowed, Exception: server.crashed}
-    return Starlette(routes=routes, exception_handlers=handlers)
+    handlers = {Refused: server.refused, 404: server.not_found, 405: server.not_allowed}
+    return Starlette(routes=routes, middleware=[Middleware(Contained)], exception_handlers=handlers)
 
 
 class _Server:
@@ -144,6 +149,9 @@ class _Server:
         except BackendError as exc:  # headers are sent: the error travels as an event, as OpenAI's does
             status = 400 if isinstance(exc, ContextOverflow) else 500
             yield _sse(replies.error(status, str(exc)))
+        except Exception as exc:  # a bug: logged, and the stream still ends properly
+            log.exception("a streamed chat completion failed")
+            yield _sse(replies.error(500, f"internal error: {type(exc).__name__}: {exc}"))
         finally:
             place.leave()
         yield "data: [DONE]\n\n"
@@ -199,10 +207,6 @@ class _Server:
     async def not_allowed(self, request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not allowed on {request.url.path}"
         return JSONResponse(replies.error(405, message), status_code=405)
-
-    async def crashed(self, request: Request, exc: Exception) -> Response:
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        return JSONResponse(replies.error(500, message), status_code=500)
 
 
 def _parsed(data: Any) -> ChatBody:

@@ -7,13 +7,18 @@ answer. Most cases share one guarded server (`--api-key`, `--max-waiting 1`).
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
+from agent.backends.base import BackendEvent, ChatRequest, TextDelta
 from tests.serving import TIMEOUT_S, TOOLS, Server, ask, client, running, serve_argv
 
 openai = pytest.importorskip("openai")
@@ -119,3 +124,75 @@ def test_a_taken_port_is_a_one_line_error_before_the_model_loads(tiny_model_dir)
         done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert done.returncode == 2
     assert f"looptune: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+
+
+def test_a_seed_beyond_64_bits_is_a_400_naming_seed_and_the_connection_stays_usable(guarded, http):
+    body = {"model": _model(guarded), "messages": ask("Hi."), "max_tokens": 2}
+    refused = http.post("/chat/completions", json={**body, "seed": 2**80})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["param"] == "seed"
+    assert http.post("/chat/completions", json={**body, "seed": -(2**63)}).status_code == 200  # same connection
+
+
+class _Crashing:
+    """A backend whose every turn fails with an error nothing expects: a stand-in for a bug not yet found."""
+
+    name = "crashing"
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
+        raise ValueError("an unforeseen bug")
+        yield TextDelta("")  # unreachable: makes this an async generator, as a backend's stream is
+
+    async def aclose(self) -> None:
+        pass
+
+    def load_adapter(self, path: str, name: str | None = None) -> str:
+        return name or path
+
+    def use_adapter(self, name: str | None) -> None:
+        pass
+
+    def unload_adapter(self, name: str | None = None) -> None:
+        pass
+
+
+@contextmanager
+def _in_thread(app) -> Iterator[str]:
+    """Uvicorn serving `app` on a free loopback port from a thread; yields the base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off"))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while not server.started:  # a flag uvicorn sets; polling it bounds the wait without a fixed sleep
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=TIMEOUT_S)
+        sock.close()
+
+
+def test_an_unexpected_error_is_a_500_error_object_and_the_keep_alive_connection_survives_it():
+    from agent.serve.app import build_app
+    from agent.serve.models import ServedModels
+
+    backend = _Crashing()
+    app = build_app(backend, ServedModels(backend, "crashing", None))
+    body = {"model": "crashing", "messages": ask("Hi.")}
+    with _in_thread(app) as url, httpx.Client(base_url=url, timeout=TIMEOUT_S) as http:
+        for _ in range(2):  # the second request rides the same connection
+            crashed = http.post("/chat/completions", json=body)
+            assert crashed.status_code == 500
+            assert crashed.json()["error"]["type"] == "server_error"
+            assert "an unforeseen bug" in crashed.json()["error"]["message"]
+        streamed = http.post("/chat/completions", json={**body, "stream": True})
+        assert streamed.status_code == 200
+        events = [line.removeprefix("data: ") for line in streamed.text.splitlines() if line.startswith("data: ")]
+        assert "an unforeseen bug" in json.loads(events[-2])["error"]["message"] and events[-1] == "[DONE]"
+        assert http.get("/models").json()["data"][0]["id"] == "crashing"
