@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from agent.registry import Registry, RegistryError, ServerConfig, load_registry
 from agent.registry.expand import expand_server
 from agent.registry.importer import import_servers
-
-
-def write(path: Path, doc) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
-    return path
+from tests.registryfile import write_registry
 
 
 def test_a_missing_file_is_an_empty_registry(tmp_path):
@@ -23,7 +17,7 @@ def test_a_missing_file_is_an_empty_registry(tmp_path):
 
 
 def test_stdio_and_http_entries_are_read_with_extensions(tmp_path):
-    path = write(
+    path = write_registry(
         tmp_path / "mcp.json",
         {
             "mcpServers": {
@@ -47,39 +41,12 @@ def test_stdio_and_http_entries_are_read_with_extensions(tmp_path):
 
 
 def test_vs_code_servers_key_is_accepted(tmp_path):
-    path = write(tmp_path / "mcp.json", {"servers": {"t": {"type": "stdio", "command": "x"}}})
+    path = write_registry(tmp_path / "mcp.json", {"servers": {"t": {"type": "stdio", "command": "x"}}})
     assert list(Registry(path).servers()) == ["t"]
 
 
-def test_invalid_json_names_the_file_line_and_column(tmp_path):
-    path = write(tmp_path / "mcp.json", '{\n  "mcpServers": {\n    "a": {"command": "x",}\n  }\n}\n')
-    with pytest.raises(RegistryError) as info:
-        Registry(path)
-    assert str(info.value).startswith(f"{path}:3:")
-    assert "invalid JSON" in str(info.value)
-
-
-def test_an_entry_without_command_or_url_names_the_server(tmp_path):
-    path = write(tmp_path / "mcp.json", {"mcpServers": {"broken": {"args": ["x"]}}})
-    with pytest.raises(RegistryError, match="server 'broken'.*command.*url"):
-        Registry(path).servers()
-
-
-def test_a_type_that_contradicts_the_transport_field_is_refused(tmp_path):
-    path = write(tmp_path / "mcp.json", {"mcpServers": {"odd": {"type": "inproc", "command": "python"}}})
-    with pytest.raises(RegistryError, match="server 'odd'.*type 'inproc' needs 'factory', not 'command'"):
-        Registry(path).servers()
-    assert ServerConfig(type="sse", url="http://h/sse").transport == "sse"
-
-
-def test_a_wrongly_typed_field_names_the_field(tmp_path):
-    path = write(tmp_path / "mcp.json", {"mcpServers": {"t": {"command": "x", "timeout": "soon"}}})
-    with pytest.raises(RegistryError, match="server 't': timeout"):
-        Registry(path).servers()
-
-
 def test_saving_keeps_other_top_level_keys_and_unknown_entry_keys(tmp_path):
-    path = write(
+    path = write_registry(
         tmp_path / "claude.json",
         {"globalShortcut": "Ctrl+Space", "mcpServers": {"a": {"command": "x", "autoApprove": ["t"]}}},
     )
@@ -97,7 +64,6 @@ def test_adding_an_existing_name_is_refused(tmp_path):
     with pytest.raises(RegistryError, match="already exists"):
         registry.add("a", ServerConfig(command="y"))
 
-
 def test_removing_a_bundled_server_disables_it(tmp_path):
     registry = Registry(tmp_path / "mcp.json", bundled={"calc": {"command": "python", "args": ["-m", "calc"]}})
     assert registry.remove("calc") == "disabled"
@@ -107,14 +73,14 @@ def test_removing_a_bundled_server_disables_it(tmp_path):
 
 
 def test_a_user_entry_overrides_bundled_fields(tmp_path):
-    path = write(tmp_path / "mcp.json", {"mcpServers": {"calc": {"timeout": 5}}})
+    path = write_registry(tmp_path / "mcp.json", {"mcpServers": {"calc": {"timeout": 5}}})
     registry = Registry(path, bundled={"calc": {"command": "python", "args": ["-m", "calc"]}})
     assert registry.servers()["calc"].timeout == 5
     assert registry.servers()["calc"].command == "python"
 
 
 def test_the_env_variable_overrides_the_default_location(tmp_path, monkeypatch):
-    path = write(tmp_path / "elsewhere.json", {"mcpServers": {"x": {"command": "x"}}})
+    path = write_registry(tmp_path / "elsewhere.json", {"mcpServers": {"x": {"command": "x"}}})
     monkeypatch.setenv("LOOPTUNE_MCP_CONFIG", str(path))
     assert load_registry().path == path
 
@@ -129,7 +95,7 @@ def test_variables_expand_with_defaults_and_a_missing_one_names_the_field():
 
 
 def test_import_translates_vs_code_env_syntax_and_skips_existing_names(tmp_path):
-    source = write(
+    source = write_registry(
         tmp_path / "vscode.json",
         {
             "servers": {

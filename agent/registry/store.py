@@ -52,13 +52,20 @@ def read_servers_file(path: Path) -> tuple[dict[str, Any], str]:
     key = next((k for k in SERVER_KEYS if k in doc), SERVER_KEYS[0])
     if not isinstance(doc.get(key, {}), dict):
         raise RegistryError(f"{path}: '{key}' must be an object mapping server names to entries")
+    for name, entry in doc.get(key, {}).items():
+        # Checked here, not when a server is used: every command merges entries, and a number cannot merge.
+        _check_object(path, name, entry)
     return doc, key
+
+
+def _check_object(path: Path, name: str, entry: Any) -> None:
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{path}: server {name!r}: entry must be a JSON object, not {type(entry).__name__}")
 
 
 def validate_entry(path: Path, name: str, entry: Any) -> ServerConfig:
     """A validated server entry; errors name the file, the server and the field."""
-    if not isinstance(entry, dict):
-        raise RegistryError(f"{path}: server {name!r}: entry must be a JSON object")
+    _check_object(path, name, entry)
     try:
         return ServerConfig.model_validate(entry)
     except ValidationError as exc:
