@@ -58,11 +58,17 @@ def test_saving_keeps_other_top_level_keys_and_unknown_entry_keys(tmp_path):
     assert doc["mcpServers"] == {"a": {"command": "x", "autoApprove": ["t"]}, "b": {"command": "y"}}
 
 
-def test_adding_an_existing_name_is_refused(tmp_path):
+def test_adding_an_existing_name_is_refused_saying_how_to_replace_it(tmp_path):
     registry = Registry(tmp_path / "mcp.json")
     registry.add("a", ServerConfig(command="x"))
-    with pytest.raises(RegistryError, match="already exists"):
+    with pytest.raises(RegistryError) as info:
         registry.add("a", ServerConfig(command="y"))
+    assert str(info.value) == (
+        f"{tmp_path / 'mcp.json'}: server 'a' already exists (add --replace to overwrite it, or remove it first)"
+    )
+    registry.add("a", ServerConfig(command="y"), replace=True)
+    assert registry.servers()["a"].command == "y"
+
 
 def test_removing_a_bundled_server_disables_it(tmp_path):
     registry = Registry(tmp_path / "mcp.json", bundled={"calc": {"command": "python", "args": ["-m", "calc"]}})

@@ -106,7 +106,7 @@ class Registry:
     def add(self, name: str, config: ServerConfig, *, replace: bool = False) -> None:
         """Add a server entry (validated); refuses to overwrite unless `replace`."""
         if name in self.user_entries and not replace:
-            raise RegistryError(f"{self.path}: server {name!r} already exists (remove it first)")
+            raise RegistryError(f"{self.path}: server {name!r} already exists (add --replace to overwrite it, or remove it first)")
         self.user_entries[name] = config.to_entry()
 
     def remove(self, name: str) -> str:
