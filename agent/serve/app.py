@@ -101,7 +101,11 @@ class _Server:
             try:
                 await anyio.to_thread.run_sync(self.models.add, name, path)
             except BackendError as exc:
-                raise Refused(400, str(exc), param="lora_path") from exc
+                raise Refused(400, _clipped(str(exc)), param="lora_path") from exc
+            except (OSError, ValueError) as exc:  # a path the OS refuses: too long, a NUL byte, no permission
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                message = f"cannot read the adapter at {_clipped(path, 80)}: {reason}"
+                raise Refused(400, message, param="lora_path") from exc
         return Response(f"Success: LoRA adapter '{name}' added successfully.", media_type="text/plain")
 
     async def unload_adapter(self, request: Request) -> Response:
@@ -180,6 +184,8 @@ class _Server:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise Refused(400, f"the request body is not valid JSON: {exc}") from exc
+        except RecursionError as exc:  # the decoder recurses per level; no request needs this depth
+            raise Refused(400, "the request body nests too deeply to read (about 1000 levels at most)") from exc
 
     def _entry(self, model_id: str) -> Served:
         try:
@@ -223,6 +229,11 @@ def _request(body: ChatBody) -> ChatRequest:
         raise Refused(400, str(exc), param=exc.param) from exc
     request.truncate = False  # an API refuses a prompt that does not fit; it never drops turns silently
     return request
+
+
+def _clipped(text: str, limit: int = 300) -> str:
+    """At most `limit` characters: an error message never echoes a hostile value whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _field(data: Any, name: str) -> str:

@@ -16,6 +16,9 @@ from agent.backends.base import ChatRequest
 from agent.messages import Message, ToolSpec
 from agent.validation import first_error
 
+# Far beyond any real tool schema; pydantic's serializer (which renders tools into the prompt) stops near 255.
+MAX_DEPTH = 64
+
 
 class RequestError(ValueError):
     """A request the server refuses with 400; `param` names the field."""
@@ -75,12 +78,26 @@ def parse_body(data: Any) -> ChatBody:
     """The validated body; a RequestError naming the first bad field otherwise."""
     if not isinstance(data, dict):
         raise RequestError("the request body must be a JSON object")
+    for name, value in data.items():
+        if _depth(value, MAX_DEPTH) > MAX_DEPTH:
+            raise RequestError(f"{name} nests deeper than {MAX_DEPTH} levels", name)
     try:
         return ChatBody.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         param = ".".join(str(p) for p in error["loc"]) or None
         raise RequestError(first_error(exc, "body"), param) from exc
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deep `value` nests, counted up to `limit` + 1 (iterative: a hostile body cannot exhaust the stack)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= limit:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def chat_request(body: ChatBody) -> ChatRequest:

@@ -196,3 +196,27 @@ def test_an_unexpected_error_is_a_500_error_object_and_the_keep_alive_connection
         events = [line.removeprefix("data: ") for line in streamed.text.splitlines() if line.startswith("data: ")]
         assert "an unforeseen bug" in json.loads(events[-2])["error"]["message"] and events[-1] == "[DONE]"
         assert http.get("/models").json()["data"][0]["id"] == "crashing"
+
+
+def test_a_body_nested_100k_deep_is_a_400_and_the_server_keeps_serving(guarded, http):
+    for deep in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        refused = http.post("/chat/completions", content=deep)
+        assert refused.status_code == 400, refused.text
+        assert "nest" in refused.json()["error"]["message"]
+    schema: dict = {"type": "object"}
+    for _ in range(300):  # parses, but deeper than the tool template's serializer goes
+        schema = {"type": "object", "properties": {"a": schema}}
+    tools = [{"type": "function", "function": {"name": "deep", "parameters": schema}}]
+    refused = http.post("/chat/completions", json={"model": _model(guarded), "messages": ask("x"), "tools": tools})
+    assert refused.status_code == 400, refused.text[:300]
+    assert refused.json()["error"]["param"] == "tools"
+    _still_serves(guarded)
+
+
+def test_a_5000_character_lora_path_is_a_400_naming_lora_path_in_one_short_line(guarded, http):
+    for path in ("a" * 5000, "/" + "b" * 300 + "/adapter", "nul\0byte"):
+        refused = http.post("/load_lora_adapter", json={"lora_name": "long", "lora_path": path})
+        assert refused.status_code == 400, refused.text[:300]
+        error = refused.json()["error"]
+        assert error["param"] == "lora_path" and len(error["message"]) < 400
+    assert [m.id for m in client(guarded.url, KEY).models.list().data] == [_model(guarded)]
