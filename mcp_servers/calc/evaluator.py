@@ -8,7 +8,9 @@ so 0.1 + 0.2 is exactly 0.3 and 1/3*3 is exactly 1; floats appear only from
 functions, constants and irrational powers. Every other node (names outside the
 table, attributes, subscripts, lambdas, comprehensions, strings...) is refused
 with a CalcError saying what is allowed. Sizes are checked before and after each
-step (see `numeric`), so no input can make it run for long.
+step (see `numeric`): a literal's exponent from its text before the number is
+built, a power's result size before it is computed, factorials by argument, so
+no input can make it run for more than milliseconds (tests/faults/test_calc_attacks.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from fractions import Fraction
 
 from mcp_servers.calc.functions import ALLOWED, CONSTANTS, FUNCTIONS
 from mcp_servers.calc.notation import PERCENT, to_python
-from mcp_servers.calc.numeric import CalcError, Value, checked, power
+from mcp_servers.calc.numeric import CalcError, Value, checked, exact_literal, power
 
 MAX_DEPTH = 200
 
@@ -110,7 +112,7 @@ class _Walker:
         if isinstance(literal, int):
             return Fraction(literal)
         text = ast.get_source_segment(self.source, node)
-        return Fraction(text.replace("_", "")) if text else Fraction(literal)
+        return exact_literal(text or repr(literal))
 
     def _Name(self, node: ast.Name) -> Value:
         name = node.id.lower()

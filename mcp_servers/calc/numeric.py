@@ -15,6 +15,9 @@ Value = Fraction | float
 
 MAX_DIGITS = 3000
 MAX_BITS = int(MAX_DIGITS * math.log2(10))
+# A literal's exponent beyond this could only make a number past MAX_DIGITS (its mantissa has at most
+# the expression's 1,000 characters), so it is refused from its text, before 10**exponent is built.
+MAX_EXPONENT = MAX_DIGITS + 1000
 MAX_ROOT = 64
 EXACT_DECIMAL_DIGITS = 30
 SHOWN_DIGITS = 15
@@ -33,6 +36,20 @@ def checked(value: Value) -> Value:
     if max(value.numerator.bit_length(), value.denominator.bit_length()) > MAX_BITS:
         raise CalcError(f"result too large: more than {MAX_DIGITS} digits")
     return value
+
+
+def exact_literal(text: str) -> Fraction:
+    """A decimal literal's exact value; CalcError, before computing anything, when its exponent is out of range."""
+    clean = text.replace("_", "")
+    _, e, exponent = clean.lower().partition("e")
+    try:
+        if e and abs(int(exponent)) > MAX_EXPONENT:
+            raise CalcError(f"number {text} is out of range: exact results have at most {MAX_DIGITS} digits")
+        return Fraction(clean)
+    except ValueError as exc:
+        if isinstance(exc, CalcError):
+            raise
+        raise CalcError(f"cannot read the number {text}") from None
 
 
 def to_float(value: Value) -> float:
@@ -132,15 +149,20 @@ def round_half_away(value: Value, ndigits: int) -> Value:
 
 def exact_decimal(value: Fraction, max_digits: int) -> str | None:
     """`value` written exactly in decimal when that takes at most `max_digits` significant digits, else None."""
-    den, twos, fives = value.denominator, 0, 0
-    while den % 2 == 0:
-        den, twos = den // 2, twos + 1
-    while den % 5 == 0:
-        den, fives = den // 5, fives + 1
-    if den != 1:
+    # Terminating exactly when the denominator is 2**twos * 5**fives; found without a loop per factor,
+    # which takes thousands of big divisions on a 3,000-digit denominator.
+    twos = (value.denominator & -value.denominator).bit_length() - 1
+    odd = value.denominator >> twos
+    fives = round(math.log(odd, 5))
+    if 5**fives != odd:
         return None
     places = max(twos, fives)
-    digits = str(abs(value.numerator) * 10**places // value.denominator)
+    scaled = abs(value.numerator) * 10**places // value.denominator
+    # `scaled` ends in no zero (numerator and denominator share no factor), so its length is its
+    # significant digits: judged by bits first, since str() of a huge int is slow or refused outright.
+    if scaled.bit_length() > (max_digits + 1) * math.log2(10):
+        return None
+    digits = str(scaled)
     if len(digits.strip("0")) > max_digits:
         return None
     sign = "-" if value < 0 else ""
