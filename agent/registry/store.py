@@ -3,19 +3,22 @@
 A malformed file is reported with its path and the JSON error position and
 is never overwritten. Writes replace only the servers key and keep every
 other key of the file (a Claude Desktop config has more than servers).
+Edits (add, remove) are recorded and replayed on a fresh read of the file
+under a lock when saved, so two processes editing at once both land.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from agent.fsutil import atomic_write_text
+from agent.registry.lock import editing
 from agent.registry.model import RegistryError, ServerConfig
 from agent.validation import first_error
 
@@ -72,6 +75,9 @@ def validate_entry(path: Path, name: str, entry: Any) -> ServerConfig:
         raise RegistryError(f"{path}: server {name!r}: {first_error(exc, 'entry')}") from exc
 
 
+Edit = Callable[[dict[str, Any]], None]
+
+
 class Registry:
     """The user's registry file plus the bundled servers it may override or disable."""
 
@@ -79,9 +85,11 @@ class Registry:
         self.path = path
         self.bundled = dict(bundled or {})
         self._doc, self._key = read_servers_file(path)
+        self._edits: list[Edit] = []
 
     @property
     def user_entries(self) -> dict[str, dict[str, Any]]:
+        """The file's entries as read, with this object's edits applied (change them through add/remove)."""
         return self._doc.setdefault(self._key, {})
 
     def entry(self, name: str) -> dict[str, Any]:
@@ -103,24 +111,46 @@ class Registry:
             return "user"
         return "bundled*" if name in self.user_entries else "bundled"
 
+    def _edit(self, edit: Edit) -> None:
+        edit(self.user_entries)
+        self._edits.append(edit)
+
     def add(self, name: str, config: ServerConfig, *, replace: bool = False) -> None:
         """Add a server entry (validated); refuses to overwrite unless `replace`."""
-        if name in self.user_entries and not replace:
-            raise RegistryError(f"{self.path}: server {name!r} already exists (add --replace to overwrite it, or remove it first)")
-        self.user_entries[name] = config.to_entry()
+        entry = config.to_entry()
+
+        def add_entry(entries: dict[str, Any]) -> None:
+            if name in entries and not replace:
+                raise RegistryError(
+                    f"{self.path}: server {name!r} already exists (add --replace to overwrite it, or remove it first)"
+                )
+            entries[name] = dict(entry)
+
+        self._edit(add_entry)
 
     def remove(self, name: str) -> str:
         """Remove a user server, or disable a bundled one; returns what was done."""
         if name in self.bundled:
-            self.user_entries[name] = {"disabled": True}
+            self._edit(lambda entries: entries.__setitem__(name, {"disabled": True}))
             return "disabled"
-        if self.user_entries.pop(name, None) is None:
+        if name not in self.user_entries:
             raise RegistryError(f"{self.path}: no server named {name!r}")
+        self._edit(lambda entries: entries.pop(name, None))  # gone already at save time is still gone
         return "removed"
 
     def save(self) -> None:
-        """Write the file atomically, keeping every key that is not ours."""
-        atomic_write_text(self.path, json.dumps(self._doc, indent=2) + "\n")
+        """Apply this object's edits to the file as it is now, under the lock, atomically.
+
+        Every key that is not ours is kept. A server another process added
+        meanwhile stays; adding a name it took meanwhile is refused.
+        """
+        with editing(self.path):
+            doc, key = read_servers_file(self.path)
+            entries = doc.setdefault(key, {})
+            for edit in self._edits:
+                edit(entries)
+            atomic_write_text(self.path, json.dumps(doc, indent=2) + "\n")
+        self._doc, self._key, self._edits = doc, key, []
 
 
 def load_registry(path: str | os.PathLike[str] | None = None, *, bundled: bool = True) -> Registry:
