@@ -4,9 +4,12 @@ Completion and pass^k (tau-bench: the chance that all k of k trials pass,
 estimated per task as C(c, k) / C(n, k) from c passes in n trials); tool
 selection and parameter accuracy against the reference plans; per-tool
 precision / recall / F1 and the expected-vs-called confusion matrix;
-hallucinated calls per 100 calls; the no-tool false-call rate; steps, calls,
-latencies and decoding speed. Pure functions of the records: this module
-knows nothing of runs, files or reports.
+hallucinated calls per 100 calls; the no-tool false-call rate (tasks of the
+`no_tool` category); steps, calls,
+latencies and decoding speed. Episodes whose task states no plan
+(outcome-only) are counted as not scored for selection and parameters, never
+as failed. Pure functions of the records: this module knows nothing of runs,
+files or reports.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ def pass_hat_k(records: Iterable[EpisodeRecord]) -> dict[str, float]:
 def summary(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
     """The headline figures of a set of episodes (a whole run, one category...)."""
     calls = [c for r in records for c in r.calls]
-    no_tool = [r for r in records if not r.expected]
+    no_tool = [r for r in records if r.category == "no_tool"]
+    scored = [r for r in records if r.selection_ok is not None]
     checked = sum(r.params_checked for r in records)
     step_s = [s for r in records for s in r.step_s]
     model_s = sum(r.model_s for r in records)
@@ -80,7 +84,8 @@ def summary(records: Sequence[EpisodeRecord]) -> dict[str, Any]:
         "tasks": len({r.task_id for r in records}),
         "completion": ratio(sum(r.passed for r in records), len(records)),
         "pass_hat_k": pass_hat_k(records),
-        "selection": ratio(sum(r.selection_ok for r in records), len(records)),
+        "selection": ratio(sum(bool(r.selection_ok) for r in scored), len(scored)),
+        "selection_not_scored": len(records) - len(scored),
         "parameters": ratio(sum(r.params_ok for r in records), checked),
         "parameter_calls_checked": checked,
         "calls": len(calls),

@@ -16,9 +16,12 @@ NAME = "oracle"
 
 
 def oracle_turns(task: Task) -> list[ScriptedTurn]:
-    """One turn per expected call (markers resolved to concrete values), then the answer."""
+    """One turn per expected call (markers resolved to concrete values), then the answer.
+
+    An outcome-only task states no calls, so the oracle has only its answer to play.
+    """
     turns = [
-        ScriptedTurn(tool_calls=[ScriptedCall(name=c.name, arguments=plain(c.arguments))]) for c in task.expected_calls
+        ScriptedTurn(tool_calls=[ScriptedCall(name=c.name, arguments=plain(c.arguments))]) for c in task.plan or []
     ]
     return [*turns, ScriptedTurn(content=task.reference_answer)]
 

@@ -22,8 +22,8 @@ class EpisodeRecord:
     passed: bool
     reason: str = ""
     answer: str = ""
-    expected: list[str] = field(default_factory=list)  # the reference plan's tool names, in order
-    selection_ok: bool = False
+    expected: list[str] | None = field(default_factory=list)  # the plan's tool names in order; None: not stated
+    selection_ok: bool | None = False  # None: not scored (the task states no plan)
     params_checked: int = 0
     params_ok: int = 0
     param_problems: list[str] = field(default_factory=list)
@@ -62,7 +62,8 @@ def record_episode(episode: Episode, trial: int) -> EpisodeRecord:
     """Score `episode` against its task and keep the figures the metrics read."""
     task = episode.task
     schemas = {spec.name: spec.function.parameters for spec in episode.trace.tools} if episode.trace else {}
-    score = score_episode(task.expected_calls, episode.calls, schemas)
+    plan = task.plan
+    score = score_episode(plan, episode.calls, schemas)
     steps = episode.trace.meta.get("steps", []) if episode.trace else []
     return EpisodeRecord(
         task_id=task.id,
@@ -71,7 +72,7 @@ def record_episode(episode: Episode, trial: int) -> EpisodeRecord:
         passed=episode.passed,
         reason=episode.reason,
         answer=episode.answer,
-        expected=[e.name for e in task.expected_calls],
+        expected=None if plan is None else [e.name for e in plan],
         selection_ok=score.selection_ok,
         params_checked=score.params_checked,
         params_ok=score.params_ok,

@@ -33,7 +33,7 @@ class CallScore:
 
 @dataclass
 class Score:
-    selection_ok: bool
+    selection_ok: bool | None  # None: the task states no plan, so there is nothing to score against
     params_checked: int = 0  # expected calls whose tool was called
     params_ok: int = 0  # ... and whose arguments matched
     param_problems: list[str] = field(default_factory=list)
@@ -41,9 +41,11 @@ class Score:
     calls: list[CallScore] = field(default_factory=list)
 
 
-def score_episode(expected: list[ToolUse], calls: list[CallRecord], schemas: dict[str, dict[str, Any]]) -> Score:
-    """Selection, argument, confusion and hallucination figures of one episode."""
+def score_episode(expected: list[ToolUse] | None, calls: list[CallRecord], schemas: dict[str, dict[str, Any]]) -> Score:
+    """Selection, argument, confusion and hallucination figures of one episode (`expected` None: plan not stated)."""
     names = [c.name for c in calls]
+    if expected is None:  # hallucinations need no plan; selection, arguments and the confusion pairs do
+        return Score(selection_ok=None, calls=[CallScore(c.name, c.is_error, hallucination(c, schemas)) for c in calls])
     score = Score(selection_ok=names == [e.name for e in expected])
     _score_arguments(score, expected, calls, schemas)
     score.pairs = confusion_pairs([e.name for e in expected], names)

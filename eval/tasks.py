@@ -1,8 +1,9 @@
 """The task format (DESIGN.md "Task JSONL"): one task per line, unknown keys rejected.
 
 A task names the servers an episode mounts, the hidden setup calls, the
-conversation so far, the reference plan (`expected_calls`), a reference answer
-and the checks that decide completion. This module only parses and writes
+conversation so far, the reference plan (`expected_calls`, optional: a task
+may be scored by its checks alone, as tau-bench does), a reference answer and
+the checks that decide completion. This module only parses and writes
 tasks; it knows nothing of how an episode runs or how checks are evaluated.
 """
 
@@ -98,11 +99,19 @@ class Task(Strict):
     setup: list[SetupCall] = Field(default_factory=list)
     messages: list[Message] = Field(min_length=1)
     now: datetime | None = None
-    expected_calls: list[ToolUse] = Field(default_factory=list)
+    # None: the task states no plan (outcome-only), so selection and arguments are not scored.
+    expected_calls: list[ToolUse] | None = None
     reference_answer: str = ""
     checks: list[Check] = Field(min_length=1)
     # Where the task came from (family, template, split, seed): never shown to the model.
     meta: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def plan(self) -> list[ToolUse] | None:
+        """The calls the task expects: as stated; none for a no_tool task; None for an outcome-only task."""
+        if self.expected_calls is not None:
+            return self.expected_calls
+        return [] if self.category == "no_tool" else None
 
     @field_validator("messages", mode="before")
     @classmethod

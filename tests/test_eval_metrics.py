@@ -97,7 +97,7 @@ def record(task_id, passed, pairs=(), trial=0, category="single_tool", expected=
         category=category,
         passed=passed,
         pairs=list(pairs),
-        expected=list(expected),
+        expected=None if expected is None else list(expected),
         calls=[CallScore(name, False, why) for name, why in calls],
         **more,
     )
@@ -179,3 +179,24 @@ def test_the_bootstrap_is_seeded():
     diffs = [1.0, 0.0, -1.0, 1.0, 1.0, 0.0]
     assert bootstrap_ci(diffs, seed=3) == bootstrap_ci(diffs, seed=3)
 
+
+def test_a_task_that_states_no_calls_is_not_scored_for_selection_and_is_not_a_no_tool_task():
+    from eval.tasks import parse_task
+
+    outcome_only = parse_task(
+        '{"id": "o1", "category": "single_tool", "messages": [{"role": "user", "content": "hi"}],'
+        ' "checks": [{"type": "answer_contains", "value": "x"}]}'
+    )
+    assert outcome_only.expected_calls is None and outcome_only.plan is None
+    no_tool = outcome_only.model_copy(update={"id": "n1", "category": "no_tool"})
+    assert no_tool.plan == []  # a no_tool task's plan is "no calls", stated or not
+    records = [
+        record("o1", True, calls=[("add", "")], expected=None, selection_ok=None),
+        record("o2", True, calls=[("add", ""), ("list", "")], expected=None, selection_ok=None),
+        record("s1", True, [("add", "add")], expected=["add"], calls=[("add", "")], selection_ok=True),
+        record("n1", True, [("none", "none")], category="no_tool", selection_ok=True),
+    ]
+    s = summary(records)
+    assert (s["selection"], s["selection_not_scored"]) == (1.0, 2)  # 2 of 2 scored episodes right, 2 not scored
+    assert (s["no_tool_tasks"], s["no_tool_false_call_rate"]) == (1, 0.0)
+    assert compute_metrics(records)["confusion"]["labels"] == ["add", "none"]  # unscored calls stay out of it

@@ -135,12 +135,12 @@ def test_dead_or_crashing_servers_and_a_stuck_episode_are_scored_with_reasons_an
     with tasks.open("a") as handle:
         handle.write(json.dumps(dead) + "\n")
     registry = toy_registry(tmp_path, dead=[sys.executable, "-c", "raise SystemExit(3)"])
-    args = ("--backend", "oracle", "--timeout", "3", "--mcp-config", str(registry), "-o", "run")
+    args = ("--backend", "oracle", "--timeout", "10", "--mcp-config", str(registry), "-o", "run")
     done = looptune("eval", str(tasks), *args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     data = report(tmp_path / "run")
     reasons = {f["task_id"]: f["reason"] for f in data["failed_episodes"]}
-    assert reasons["t2-hang"] == "timed out after 3 s"
+    assert reasons["t2-hang"] == "timed out after 10 s"
     assert reasons["t3-dead"].startswith("setup: server(s) not running: dead (dead: ")
     assert data["metrics"]["failures"] == {"timed out": 1, "setup": 1}
     # The crash is a failed call the loop survives (the hub restarts the server for the state check).
@@ -332,3 +332,32 @@ def test_an_adapter_for_a_backend_without_adapters_is_refused(tmp_path):
     tasks = real_tasks(tmp_path / "tasks.jsonl", n=2)
     done = looptune("eval", str(tasks), "--backend", "oracle", "--adapter", "out/x", "-o", "run", cwd=tmp_path)
     assert done.returncode == 2 and "--adapter needs --backend local" in done.stderr
+
+
+def test_outcome_only_tasks_are_reported_as_not_scored_for_selection_not_as_failures(tmp_path):
+    # Written the tau-bench way: checks alone, no expected_calls; and one no_tool task, also without them.
+    outcome = {k: v for k, v in toy_task("o1", "echo").items() if k != "expected_calls"}
+    outcome["checks"] = [{"type": "called", "tool": "toy__echo"}, {"type": "answer_contains", "value": "done"}]
+    chat = {**outcome, "id": "o2-chat", "category": "no_tool", "checks": [{"type": "no_tool_calls"}]}
+    tasks = tmp_path / "outcome.jsonl"
+    tasks.write_text(json.dumps(outcome) + "\n" + json.dumps(chat) + "\n")
+    script = tmp_path / "script.jsonl"
+    turns = [
+        {"tool_calls": [{"name": "toy__echo", "arguments": {"text": "hi"}}]},
+        {"content": "done"},
+        {"content": "hi"},
+    ]
+    script.write_text("".join(json.dumps(t) + "\n" for t in turns))
+    registry = toy_registry(tmp_path)
+    args = ("--backend", "scripted", "--script", str(script), "--mcp-config", str(registry), "-o", "run")
+    done = looptune("eval", str(tasks), *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = report(tmp_path / "run")
+    overall = data["metrics"]["overall"]
+    assert (overall["completion"], overall["selection"], overall["selection_not_scored"]) == (1.0, 1.0, 1)
+    assert (overall["no_tool_tasks"], overall["no_tool_false_call_rate"]) == (1, 0.0)
+    lines = (tmp_path / "run" / "episodes.jsonl").read_text().splitlines()
+    records = {json.loads(line)["task_id"]: json.loads(line) for line in lines}
+    assert (records["o1"]["selection_ok"], records["o1"]["expected"]) == (None, None)
+    assert "not scored" in done.stdout and "1 episode states no expected_calls" in done.stdout
+    assert "not scored" in (tmp_path / "run" / "report.html").read_text()

@@ -12,7 +12,7 @@ from typing import Any
 
 from eval.metrics import meets
 from eval.report import svg
-from eval.report.terminal import HEADLINE, fmt
+from eval.report.terminal import HEADLINE, category_rows, fmt, headline_value, not_scored_note
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d232b;padding:0 1rem}
@@ -77,11 +77,13 @@ def _cards(report: dict[str, Any]) -> str:
         css = {True: "ok", False: "below", None: ""}[verdict]
         bar = bars.get(key)
         note = f"bar {bar['op']} {fmt(bar['bar'], kind)}" if bar else "&nbsp;"
+        value = escape(headline_value(overall, key, kind))
         cards.append(
-            f'<div class="card"><div>{escape(label)}</div><div class="v {css}">{escape(fmt(overall[key], kind))}</div>'
+            f'<div class="card"><div>{escape(label)}</div><div class="v {css}">{value}</div>'
             f'<div class="b">{escape(note) if bar else note}</div></div>'
         )
-    return f'<div class="cards">{"".join(cards)}</div>'
+    note = not_scored_note(overall)
+    return f'<div class="cards">{"".join(cards)}</div>' + (f'<p class="sub">{escape(note)}</p>' if note else "")
 
 
 def _plots(report: dict[str, Any]) -> str:
@@ -109,10 +111,7 @@ def _plots(report: dict[str, Any]) -> str:
 
 def _tables(report: dict[str, Any]) -> str:
     metrics = report["metrics"]
-    categories = [
-        [name, s["episodes"], fmt(s["completion"], "pct"), fmt(s["selection"], "pct"), fmt(s["parameters"], "pct")]
-        for name, s in metrics["by_category"].items()
-    ]
+    headers, categories = category_rows(report)
     tools = [
         [t, s["expected"], s["called"], fmt(s["precision"], "pct"), fmt(s["recall"], "pct"), f"{s['f1']:.2f}"]
         for t, s in sorted(metrics["by_tool"].items(), key=lambda item: (-item[1]["expected"], item[0]))
@@ -130,7 +129,7 @@ def _tables(report: dict[str, Any]) -> str:
     pass_k = [[f"pass^{k}", fmt(v, "pct")] for k, v in overall["pass_hat_k"].items()]
     return (
         "<h2>By category</h2>"
-        + table(["category", "episodes", "completion", "selection", "parameters"], categories)
+        + table(headers, categories)
         + "<h2>Per tool</h2>"
         + table(["tool", "expected", "called", "precision", "recall", "F1"], tools)
         + "<h2>Effort and latency</h2>"
@@ -150,7 +149,7 @@ def _failures(report: dict[str, Any]) -> str:
             f["category"],
             f["reason"],
             ", ".join(f["calls"]) or "-",
-            ", ".join(f["expected"]) or "-",
+            "not stated" if f["expected"] is None else ", ".join(f["expected"]) or "-",
         ]
         for f in report["failed_episodes"]
     ]

@@ -23,6 +23,7 @@ HEADLINE = (
     ("step_latency_mean_s", "response time (mean step)", "sec"),
     ("tokens_per_s", "decode tokens/s", "num"),
 )
+PLAN_SCORED = {"selection", "parameters"}  # figures read against a task's expected_calls
 
 
 def fmt(value: Any, kind: str) -> str:
@@ -36,6 +37,22 @@ def fmt(value: Any, kind: str) -> str:
     return f"{value:g}"
 
 
+def not_scored_note(overall: dict[str, Any]) -> str:
+    """'' or why selection and parameters leave some episodes out (outcome-only tasks state no plan)."""
+    n = overall.get("selection_not_scored", 0)
+    if not n:
+        return ""
+    who = "1 episode states" if n == 1 else f"{n} episodes state"
+    return f"selection and parameters not scored: {who} no expected_calls (outcome-only: checks alone decide)"
+
+
+def headline_value(overall: dict[str, Any], key: str, kind: str) -> str:
+    """A headline figure; `not scored` rather than `-` where every episode's task states no plan."""
+    if overall[key] is None and key in PLAN_SCORED and overall.get("selection_not_scored"):
+        return "not scored"
+    return fmt(overall[key], kind)
+
+
 def headline_table(report: dict[str, Any]) -> Table:
     """Metric, value, the seeds' bar and whether it is met."""
     overall, bars = report["metrics"]["overall"], report["thresholds"]
@@ -44,7 +61,7 @@ def headline_table(report: dict[str, Any]) -> Table:
         bar = bars.get(key)
         shown = f"{bar['op']} {fmt(bar['bar'], kind)}" if bar else ""
         verdict = {True: Text("ok", "green"), False: Text("below", "red"), None: Text("")}[meets(key, overall[key])]
-        table.add_row(label, fmt(overall[key], kind), shown, verdict)
+        table.add_row(label, headline_value(overall, key, kind), shown, verdict)
     for k, value in overall["pass_hat_k"].items():
         if k != "1":
             table.add_row(f"pass^{k}", fmt(value, "pct"), "", "")
@@ -64,12 +81,24 @@ def _title(report: dict[str, Any]) -> Text:
     return title
 
 
+def category_rows(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the by-category table; a `not scored` column when some episodes state no plan."""
+    unscored = bool(report["metrics"]["overall"].get("selection_not_scored"))
+    headers = ["category", "episodes", "completion", "selection", "parameters"] + (["not scored"] if unscored else [])
+    rows = []
+    for name, s in report["metrics"]["by_category"].items():
+        row = [name, str(s["episodes"]), fmt(s["completion"], "pct"), fmt(s["selection"], "pct")]
+        row += [fmt(s["parameters"], "pct")] + ([str(s.get("selection_not_scored", 0))] if unscored else [])
+        rows.append(row)
+    return headers, rows
+
+
 def category_table(report: dict[str, Any]) -> Table:
     """Completion, selection and parameters by category."""
-    table = Table("category", "episodes", "completion", "selection", "parameters", box=None)
-    for name, s in report["metrics"]["by_category"].items():
-        row = (fmt(s["completion"], "pct"), fmt(s["selection"], "pct"), fmt(s["parameters"], "pct"))
-        table.add_row(Text(name), str(s["episodes"]), *row)
+    headers, rows = category_rows(report)
+    table = Table(*headers, box=None)
+    for name, *rest in rows:
+        table.add_row(Text(name), *rest)
     return table
 
 
@@ -94,6 +123,9 @@ def tool_table(report: dict[str, Any], limit: int = 15) -> Table:
 def print_report(report: dict[str, Any], console: Console) -> None:
     """The whole terminal view."""
     console.print(headline_table(report))
+    note = not_scored_note(report["metrics"]["overall"])
+    if note:
+        console.print(Text(note, "dim"))
     console.print(category_table(report))
     console.print(tool_table(report))
     failures = report["metrics"]["failures"]
