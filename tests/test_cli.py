@@ -223,3 +223,40 @@ def test_run_against_an_unreachable_openai_server_says_so_in_one_line():
     assert done.returncode == 1
     assert f"error: cannot reach {url}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_eval_takes_the_task_file_back_from_a_greedy_adapter_list(tmp_path):
+    from agent.cli.main import parse_args
+
+    args = parse_args(["eval", "--adapter", "none", "five.jsonl", "-o", "runs/x"])
+    assert (args.tasks, args.adapter) == ("five.jsonl", ["none"])
+    sweep = parse_args(["eval", "t.jsonl", "--adapter", "a", "b", "-o", "r"])
+    assert (sweep.tasks, sweep.adapter) == ("t.jsonl", ["a", "b"])
+    missing = looptune("eval", "--adapter", "out/a", "-o", "r")
+    assert missing.returncode == 2 and "the following arguments are required: TASKS" in missing.stderr
+
+
+def test_run_help_shows_every_sampling_flag_with_its_default():
+    done = looptune("run", "--help")
+    text = " ".join(done.stdout.split())
+    for needle in (
+        "PROMPT what to ask; the agent answers with tools, then exits",
+        "--max-steps MAX_STEPS model turns before the run stops (default 16)",
+        "--temperature TEMPERATURE sampling temperature (default: the backend's; local: greedy)",
+        "--max-tokens MAX_TOKENS tokens per model turn (default: the backend's",
+        "--seed SEED sampling seed (default: none, unseeded)",
+    ):
+        assert needle in text, needle
+
+
+def test_an_unknown_backend_lists_what_is_available_and_where_oracle_works():
+    from agent.backends import BackendError, create_backend
+
+    with pytest.raises(BackendError) as unknown:
+        create_backend("nope")
+    assert str(unknown.value) == (
+        "unknown backend 'nope'; available: local, openai, scripted "
+        "(and oracle, in `looptune eval` and `looptune traces generate`)"
+    )
+    with pytest.raises(BackendError, match=r"^--backend oracle plays each task's expected_calls"):
+        create_backend("oracle")

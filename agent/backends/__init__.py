@@ -31,11 +31,21 @@ def available_backends() -> list[str]:
     return sorted(ep.name for ep in entry_points(group=GROUP))
 
 
+# The oracle is no entry point: it plays one task's reference plan, so only eval and trace generation have it.
+ORACLE_WHERE = "in `looptune eval` and `looptune traces generate`"
+
+
 def create_backend(name: str, options: BackendOptions | None = None) -> Backend:
     """Instantiate a backend by entry-point name."""
     found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    if name == "oracle" and not found:
+        raise BackendError(
+            f"--backend oracle plays each task's expected_calls, so it exists only {ORACLE_WHERE}; "
+            f"here use one of: {', '.join(available_backends())}"
+        )
     if not found:
-        raise BackendError(f"unknown backend {name!r}; available: {', '.join(available_backends()) or 'none'}")
+        names = ", ".join(available_backends()) or "none"
+        raise BackendError(f"unknown backend {name!r}; available: {names} (and oracle, {ORACLE_WHERE})")
     factory = found[0].load()
     return factory(options or BackendOptions())
 

@@ -37,18 +37,24 @@ def add_registry_flag(parser: argparse.ArgumentParser) -> None:
 def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     """Backend, server and loop flags (DESIGN.md's CLI surface)."""
     add_registry_flag(parser)
-    parser.add_argument("--backend", default=DEFAULT_BACKEND, help="local | openai | scripted | oracle | any installed")
+    parser.add_argument(
+        "--backend", default=DEFAULT_BACKEND, help="local | openai | scripted | any installed (default local)"
+    )
     parser.add_argument("--model", help="model id or path")
     parser.add_argument("--adapter", help="LoRA adapter path; bundled = the shipped one, none = the plain model")
     parser.add_argument("--base-url", help="OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     parser.add_argument("--script", help="turns for --backend scripted (JSON list or JSONL)")
     parser.add_argument("--servers", help="comma-separated registry names to mount (default: all enabled)")
-    parser.add_argument("--max-steps", type=int, default=16)
-    parser.add_argument("--system", help="system prompt ({today} is replaced by the weekday and date)")
-    parser.add_argument("--temperature", type=float)
-    parser.add_argument("--max-tokens", type=int)
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--max-steps", type=int, default=16, help="model turns before the run stops (default 16)")
+    parser.add_argument(
+        "--system", help="system prompt ({today} is replaced by the weekday and date; default: looptune's own)"
+    )
+    parser.add_argument(
+        "--temperature", type=float, help="sampling temperature (default: the backend's; local: greedy)"
+    )
+    parser.add_argument("--max-tokens", type=int, help="tokens per model turn (default: the backend's)")
+    parser.add_argument("--seed", type=int, help="sampling seed (default: none, unseeded)")
     parser.add_argument("--yes", action="store_true", help="run destructive tools without asking")
     parser.add_argument(
         "--tool-choice",

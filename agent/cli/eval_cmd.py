@@ -8,6 +8,8 @@ own parser, reached through `agent.cli.argv.route`.
 from __future__ import annotations
 
 import argparse
+from functools import partial
+from pathlib import Path
 
 from agent.cli.agent_setup import add_local_flags, add_registry_flag
 from agent.cli.argv import lazy, positive_int
@@ -23,13 +25,29 @@ def _distractors(text: str) -> str | int:
     return int(text)
 
 
+def settle_tasks(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """TASKS swallowed by `--adapter A [A ...]` (`eval --adapter none tasks.jsonl`) is taken back.
+
+    Adapters are directories, so a last value naming a file or ending in .jsonl is the task file.
+    """
+    if args.tasks is not None:
+        return
+    adapters = list(args.adapter or [])
+    if adapters and (adapters[-1].endswith(".jsonl") or Path(adapters[-1]).is_file()):
+        args.tasks = adapters.pop()
+        args.adapter = adapters or None
+        return
+    parser.error("the following arguments are required: TASKS")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval",
         help="end-to-end task-completion benchmark (and `eval compare RUN RUN ...`)",
         epilog="Compare runs: looptune eval compare RUN_A RUN_B [...] [-o compare.html]",
     )
-    parser.add_argument("tasks", metavar="TASKS", help="task JSONL (looptune tasks generate --split test)")
+    # Optional to argparse only: `--adapter A B` is greedy, so `settle_tasks` takes TASKS back from it.
+    parser.add_argument("tasks", nargs="?", metavar="TASKS", help="task JSONL (looptune tasks generate --split test)")
     parser.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="where journals and reports go")
     parser.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR (same tasks and settings)")
     parser.add_argument("--trials", type=positive_int, default=1, help="runs of each task, for pass^k (default 1)")
@@ -62,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     model.add_argument("--script", help="turns for --backend scripted")
     add_local_flags(model)
-    parser.set_defaults(handler=lazy("eval.cli_run", "eval_command"))
+    parser.set_defaults(handler=lazy("eval.cli_run", "eval_command"), settle=partial(settle_tasks, parser))
 
     compare = sub.add_parser(COMPARE, prog="looptune eval compare", help="compare eval runs side by side")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run directories (or report.json files); first = base")

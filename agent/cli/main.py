@@ -25,15 +25,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
-    head, tail = split_command(sys.argv[1:] if argv is None else argv)
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed command line; usage errors exit 2 with the subcommand's usage, as argparse does."""
+    head, tail = split_command(argv)
     head = route(list(head), {eval_cmd.COMPARE, *train_cmd.COMPOUNDS})
     parser = build_parser()
     args = parser.parse_args(head)
     if tail and not getattr(args, "accepts_command", False):
         parser.error(f"unexpected arguments after --: {' '.join(tail)}")
     args.server_command = tail
+    settle = getattr(args, "settle", None)  # a subcommand's own fix-ups argparse cannot express
+    if settle is not None:
+        settle(args)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(name)s: %(message)s")
     if not args.verbose:
         # The hub reports server failures itself, in one line; the SDK's tracebacks are for --verbose.

@@ -17,7 +17,7 @@ from agent.sessions.recorder import TurnRecorder
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="answer one prompt with tools, then exit")
-    parser.add_argument("prompt")
+    parser.add_argument("prompt", metavar="PROMPT", help="what to ask; the agent answers with tools, then exits")
     add_agent_flags(parser)
     parser.add_argument("--json", action="store_true", help="print the event stream as JSON lines")
     parser.add_argument("--trace", metavar="FILE", help="write the run's trace (one JSON line) to FILE")
