@@ -13,7 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve",
         help="serve a local model (and LoRA adapters) through the OpenAI API",
         description="An OpenAI-compatible server over the in-process model: /v1/chat/completions (tools, "
-        "streaming), /v1/models, vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter, /health.",
+        "streaming), /v1/models, vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter, /health. "
+        "The API key comes from $LOOPTUNE_API_KEY or --api-key-file rather than --api-key, because other "
+        "users of this machine can read a process's command line.",
     )
     parser.add_argument("--model", default="bundled", help="bundled (default), a model directory or a .gguf")
     parser.add_argument(
@@ -30,9 +32,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve a LoRA adapter as model id NAME (repeatable)",
     )
     parser.add_argument("--served-model-name", help="the base model's id (default: the --model value)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only); any other than a loopback address needs "
+        "an API key, or --insecure",
+    )
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    parser.add_argument("--api-key", help="require Authorization: Bearer KEY on every route but /health")
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--api-key-file",
+        metavar="PATH",
+        help="require Authorization: Bearer KEY on every route but /health, KEY being the first line of PATH "
+        "(keep it chmod 600); $LOOPTUNE_API_KEY does the same",
+    )
+    keys.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="the key itself; avoid it: a command line is readable by every user of this machine (ps, "
+        "/proc/PID/cmdline), the environment and a private file are not",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve a non-loopback --host without an API key: anyone who can reach the port can use the model "
+        "and load adapters from this machine's disk",
+    )
     parser.add_argument("--max-waiting", type=positive_int, default=16, help="requests queued before 429")
     parser.add_argument("--max-body-mb", type=positive_float, default=4.0, help="largest request body (default 4 MB)")
     add_local_flags(parser.add_argument_group("local backend"))

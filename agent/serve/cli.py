@@ -1,8 +1,9 @@
 """Start `looptune serve`: load the model and adapters, bind the socket, run uvicorn until Ctrl+C.
 
-The socket is bound here, before uvicorn starts, so a taken port is a
-one-line error and `--port 0` can report the port it got. It knows nothing
-of the routes.
+The key and the address are checked first (agent.serve.access), then the
+socket is bound, before the model loads and uvicorn starts, so a taken port
+is a one-line error and `--port 0` can report the port it got. It knows
+nothing of the routes.
 """
 
 from __future__ import annotations
@@ -14,19 +15,27 @@ import sys
 from agent.backends import BackendError, BackendOptions
 from agent.cli.agent_setup import local_options
 from agent.cli.errors import CliError
+from agent.serve.access import AccessError, api_key, check_exposure
 from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """Serve until interrupted; exit 2 if the model, an adapter or the address cannot be used."""
-    sock = _bind(args.host, args.port)  # first: a taken port should not cost a model load
+    """Serve until interrupted; exit 2 if the key, the model, an adapter or the address cannot be used."""
+    try:
+        key = api_key(args.api_key, args.api_key_file)
+        warning = check_exposure(args.host, key, args.insecure)
+    except AccessError as exc:
+        raise CliError(str(exc), code=2) from exc
+    sock = _bind(args.host, args.port)  # before the model: a taken port should not cost a model load
     try:
         backend, models = _load(args)
     except BaseException:
         sock.close()
         raise
-    settings = ServeSettings(args.api_key, args.max_waiting, int(args.max_body_mb * 2**20))
+    settings = ServeSettings(key, args.max_waiting, int(args.max_body_mb * 2**20))
+    if warning:
+        print(f"looptune serve: {warning}", file=sys.stderr, flush=True)
     host, port = sock.getsockname()[:2]
     print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
     print(f"  looptune chat --backend openai --base-url http://{host}:{port}/v1", flush=True)

@@ -8,6 +8,7 @@ answer. Most cases share one guarded server (`--api-key`, `--max-waiting 1`).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -220,3 +221,58 @@ def test_a_5000_character_lora_path_is_a_400_naming_lora_path_in_one_short_line(
         error = refused.json()["error"]
         assert error["param"] == "lora_path" and len(error["message"]) < 400
     assert [m.id for m in client(guarded.url, KEY).models.list().data] == [_model(guarded)]
+
+
+def _serve(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`looptune serve` that is expected to refuse before loading a model (the model path does not exist)."""
+    argv = serve_argv("/nonexistent/model", "--port", "0", *flags)
+    environ = {**os.environ, "LOOPTUNE_API_KEY": "", **(env or {})}
+    return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, env=environ)
+
+
+def test_serving_beyond_loopback_without_a_key_is_refused_in_one_line_before_anything_loads():
+    for host in ("0.0.0.0", "192.0.2.7", "myhost.example"):
+        done = _serve("--host", host)
+        assert done.returncode == 2, done.stderr
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("looptune: ") and "--insecure" in line and "LOOPTUNE_API_KEY" in line
+
+
+def test_only_loopback_hosts_count_as_this_machine():
+    from agent.serve.access import is_loopback
+
+    assert all(map(is_loopback, ["127.0.0.1", "127.8.9.1", "localhost", "LOCALHOST", "::1", "[::1]"]))
+    assert not any(map(is_loopback, ["0.0.0.0", "::", "10.0.0.2", "192.0.2.7", "myhost.example", ""]))
+
+
+def test_insecure_serves_every_address_without_a_key_and_says_so_on_stderr(tiny_model_dir):
+    with running(tiny_model_dir, "--host", "0.0.0.0", "--insecure") as server:
+        port = server.url.split(":")[-1].removesuffix("/v1")
+        assert client(f"http://127.0.0.1:{port}/v1").models.list().data
+    assert "without an API key" in "".join(server.log)
+
+
+def test_the_key_can_come_from_the_environment_so_it_stays_out_of_the_process_list(tiny_model_dir):
+    with running(tiny_model_dir, "--host", "0.0.0.0", env={"LOOPTUNE_API_KEY": KEY}) as server:
+        port = server.url.split(":")[-1].removesuffix("/v1")
+        local = f"http://127.0.0.1:{port}/v1"
+        with pytest.raises(openai.AuthenticationError):
+            client(local, "wrong").models.list()
+        assert client(local, KEY).models.list().data
+        assert KEY not in server.hint
+
+
+def test_a_key_file_that_is_missing_empty_or_given_with_a_key_flag_is_a_one_line_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    for flags, needle in [
+        (("--api-key-file", str(tmp_path / "missing")), "missing"),
+        (("--api-key-file", str(empty)), "empty"),
+        (("--api-key-file", str(tmp_path)), str(tmp_path)),
+    ]:
+        done = _serve(*flags)
+        assert done.returncode == 2, done.stderr
+        [line] = done.stderr.strip().splitlines()
+        assert line.startswith("looptune: ") and needle in line
+    both = _serve("--api-key", "k", "--api-key-file", str(empty))
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
