@@ -4,20 +4,24 @@
 AUTOINCREMENT key, so ids are never reused and stay stable across restarts);
 `documents_fts` is an external-content FTS5 index over title, text and tags,
 kept in step by triggers on every insert, update and delete. Search ranks with
-BM25 (title weighted above tags above text). This module knows SQL and rows; it
-does not know MCP, query sanitizing (see `query.py`) or folders on disk.
+BM25 (title weighted above tags above text) under a time limit, then cuts each
+hit's snippet from bounded passages (`snippets`), so a document's size or
+number of matches cannot make a search run long. This module knows SQL and rows;
+it does not know MCP, query sanitizing (see `query.py`) or folders on disk.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcp_servers._sqlite import SqliteFile, now
+from mcp_servers.knowledge.snippets import SCAN_CHARS, TOKENIZE, snippet
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT GENERATED ALWAYS AS ('doc-' || id) VIRTUAL,
@@ -31,7 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
     title, text, tags, content='documents', content_rowid='id',
-    tokenize='porter unicode61 remove_diacritics 2'
+    tokenize='{TOKENIZE}'
 );
 CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts(rowid, title, text, tags) VALUES (new.id, new.title, new.text, new.tags);
@@ -49,20 +53,33 @@ END;
 
 # Column weights for bm25(): a hit in the title says more than one in the body.
 BM25_WEIGHTS = "4.0, 1.0, 2.0"
-# Private marker characters: turned into [ ] only after we know which snippet has a hit.
-HIT_OPEN, HIT_CLOSE = "\x02", "\x03"
-SNIPPET_TOKENS = 16
+SEARCH_TIME_LIMIT_S = 5.0
+PROGRESS_STEPS = 1000
 
+# Ranking only: FTS5's snippet() is quadratic in a document's matches (see `snippets`).
 SEARCH_SQL = f"""
-SELECT d.doc_id, d.title, d.tags,
-       snippet(documents_fts, 1, '{HIT_OPEN}', '{HIT_CLOSE}', '…', {SNIPPET_TOKENS}) AS body_snippet,
-       snippet(documents_fts, -1, '{HIT_OPEN}', '{HIT_CLOSE}', '…', {SNIPPET_TOKENS}) AS best_snippet,
-       bm25(documents_fts, {BM25_WEIGHTS}) AS rank
+SELECT d.doc_id, d.title, d.tags, substr(d.text, 1, {SCAN_CHARS}), bm25(documents_fts, {BM25_WEIGHTS}) AS rank
 FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
 WHERE documents_fts MATCH ?
 ORDER BY rank, d.id
 LIMIT ?
 """
+
+
+class SearchTimeout(Exception):
+    """A search ran past its time limit; the message says what to do instead."""
+
+
+class _Deadline:
+    """A progress handler that interrupts SQLite once `seconds` have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.hit = False
+
+    def __call__(self) -> bool:
+        self.hit = self.hit or time.monotonic() > self.at
+        return self.hit
 
 
 @dataclass
@@ -138,11 +155,20 @@ class DocumentStore(SqliteFile):
                 conn.execute("DELETE FROM documents WHERE id = ?", (rowid_of(doc_id),))
             return doc
 
-    def search(self, match: str, k: int) -> list[Hit]:
-        """The k best documents for an already-safe FTS5 MATCH expression."""
+    def search(self, match: str, k: int, time_limit: float = SEARCH_TIME_LIMIT_S) -> list[Hit]:
+        """The k best documents for an already-safe FTS5 MATCH expression; SearchTimeout past `time_limit`."""
+        deadline = _Deadline(time_limit)
         with self.connect() as conn:
-            rows = conn.execute(SEARCH_SQL, (match, k)).fetchall()
-        return [_hit(*row) for row in rows]
+            conn.set_progress_handler(deadline, PROGRESS_STEPS)
+            try:
+                rows = conn.execute(SEARCH_SQL, (match, k)).fetchall()
+            except sqlite3.OperationalError:
+                if deadline.hit:
+                    raise SearchTimeout(
+                        f"the search took longer than {time_limit:g} s; search with fewer, more specific keywords"
+                    ) from None
+                raise
+        return [_hit(match, *row) for row in rows]
 
 
 def insert(
@@ -188,8 +214,5 @@ def sources(conn: sqlite3.Connection) -> dict[str, SourceState]:
     return {source: SourceState(rowid, mtime, size) for source, rowid, mtime, size in rows}
 
 
-def _hit(doc_id: str, title: str, tags: str, body: str, best: str, rank: float) -> Hit:
-    # Prefer a body passage; fall back to the column that matched (e.g. only the title).
-    chosen = body if HIT_OPEN in body else best
-    snippet = " ".join(chosen.split()).replace(HIT_OPEN, "[").replace(HIT_CLOSE, "]")
-    return Hit(doc_id, title, snippet, round(-rank, 4), split_tags(tags))
+def _hit(match: str, doc_id: str, title: str, tags: str, text: str, rank: float) -> Hit:
+    return Hit(doc_id, title, snippet(match, title, text, tags), round(-rank, 4), split_tags(tags))

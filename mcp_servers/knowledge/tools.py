@@ -18,7 +18,7 @@ from pydantic import Field
 
 from mcp_servers._common import ADDITIVE, DESTRUCTIVE, READ_ONLY, ToolError, clean_tags, clean_title, result
 from mcp_servers.knowledge.query import QueryError, fts_query
-from mcp_servers.knowledge.store import Document, DocumentStore, Hit
+from mcp_servers.knowledge.store import Document, DocumentStore, Hit, SearchTimeout
 
 READ_LIMIT = 8000
 
@@ -68,7 +68,7 @@ def register(server: MCPServer, docs: DocumentStore) -> None:
     ) -> CallToolResult:
         try:
             hits = docs.search(fts_query(query), k)
-        except QueryError as exc:
+        except (QueryError, SearchTimeout) as exc:
             raise ToolError(str(exc)) from None
         except sqlite3.OperationalError as exc:  # defence in depth: fts_query should make this unreachable
             raise ToolError(f"cannot search for {query!r} ({exc}); use plain keywords") from None
