@@ -7,8 +7,13 @@ and the fault tests of a surface run it the same way.
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
+
+from agent.hub import Hub, ToolOutcome
 from agent.registry import ServerConfig
 
 CALL_LIMIT_S = 30
@@ -23,3 +28,44 @@ def knowledge_stdio(db: Path, *extra: str) -> dict[str, ServerConfig]:
     """The knowledge server as a subprocess speaking stdio, on `db`."""
     args = ["-m", "mcp_servers.knowledge", "--db", str(db), *extra]
     return {"knowledge": ServerConfig(command=sys.executable, args=args)}
+
+
+# --- sandbox -------------------------------------------------------------------------------------------
+
+SANDBOX_SECRET = "LOOPTUNE_TEST_SECRET"
+
+
+@asynccontextmanager
+async def sandbox_hub() -> AsyncIterator[Hub]:
+    """A hub with the sandbox server over stdio, a secret in the server's environment."""
+    config = ServerConfig(
+        command=sys.executable, args=["-m", "mcp_servers.sandbox"], env={SANDBOX_SECRET: "hunter2"}
+    )
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"sandbox": config}) as hub:
+            yield hub
+
+
+async def run_python(hub: Hub, code: str, timeout_s: float = 10) -> ToolOutcome:
+    """One run_python call, bounded."""
+    with anyio.fail_after(CALL_LIMIT_S):
+        return await hub.call("sandbox__run_python", {"code": code, "timeout_s": timeout_s})
+
+
+async def still_runs(hub: Hub) -> None:
+    """The sandbox still answers an ordinary run correctly."""
+    outcome = await run_python(hub, "print(6 * 7)")
+    assert outcome.structured["stdout"] == "42\n" and outcome.structured["exit_code"] == 0
+
+
+def alive(pid: int) -> bool:
+    """Whether host process `pid` exists and is not a zombie."""
+    return _state(pid) not in (None, "Z", "X")
+
+
+def _state(pid: int) -> str | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))

@@ -1,0 +1,203 @@
+"""Attacks on the sandbox server: runs that try to escape, exhaust the host, read secrets or reach the network.
+
+What this host allows (a network namespace, a user of its own per run) is
+probed the same way the server probes it; tests that depend on it assert the
+isolated behaviour when it is available and the documented fallback when not,
+and record which case ran as the `isolation_case` property.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+import pytest
+
+from agent.hub import Hub
+from agent.registry import ServerConfig
+from mcp_servers.sandbox import isolation, limits, proctable
+from tests.faults.bundled import SANDBOX_SECRET as SECRET
+from tests.faults.bundled import alive, sandbox_hub, still_runs
+from tests.faults.bundled import run_python as run
+
+pytestmark = pytest.mark.anyio
+
+REPO = Path(__file__).resolve().parents[2]
+HOST = isolation.probe()
+SWEEPS_ESCAPES = HOST.own_user or bool(HOST.namespaces & isolation.CLONE_NEWUSER)
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+async def hub():
+    async with sandbox_hub() as hub:
+        yield hub
+
+
+async def test_the_servers_environment_and_its_secret_are_invisible(hub):
+    outcome = await run(hub, "import os, json\nprint(json.dumps(dict(os.environ)))")
+    env = json.loads(outcome.structured["stdout"])
+    assert sorted(env) == ["HOME", "LANG", "PATH", "TMPDIR"]
+    assert SECRET not in outcome.text and "hunter2" not in outcome.text
+    await still_runs(hub)
+
+
+async def test_an_infinite_loop_times_out_and_its_whole_process_group_is_killed(hub, record_property):
+    code = (
+        "import subprocess, sys\n"
+        "sleeper = [sys.executable, '-c', 'import time; time.sleep(600)']\n"
+        "child = subprocess.Popen(sleeper)\n"
+        "escaped = subprocess.Popen(sleeper, start_new_session=True)\n"
+        "print(child.pid, escaped.pid, flush=True)\n"
+        "while True:\n    pass\n"
+    )
+    started = time.monotonic()
+    outcome = await run(hub, code, timeout_s=1)
+    child, escaped = map(int, outcome.structured["stdout"].split())
+    try:
+        assert outcome.structured["timed_out"] is True and outcome.structured["exit_code"] == -9
+        assert "timed out: yes" in outcome.text
+        assert time.monotonic() - started < 8
+        assert not alive(child)
+        record_property("isolation_case", "setsid escape swept" if SWEEPS_ESCAPES else "setsid escape survives")
+        assert alive(escaped) is not SWEEPS_ESCAPES
+    finally:
+        if alive(escaped):
+            os.kill(escaped, 9)
+    await still_runs(hub)
+
+
+async def test_a_cancelled_call_kills_its_run_at_once_instead_of_at_the_timeout(hub):
+    # The run holds a FIFO open for writing while it sleeps: reading reaches EOF exactly when it dies.
+    shared = Path(tempfile.mkdtemp(prefix="looptune-fifo-"))
+    shared.chmod(0o777)  # the run may have a uid of its own
+    fifo = shared / "alive"
+    os.mkfifo(fifo)
+    fifo.chmod(0o666)
+    code = f"f = open({str(fifo)!r}, 'w')\nf.write('started\\n')\nf.flush()\nimport time\ntime.sleep(60)\n"
+    try:
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(hub.call, "sandbox__run_python", {"code": code, "timeout_s": 60})
+                reader = await anyio.to_thread.run_sync(open, fifo, abandon_on_cancel=True)
+                assert await anyio.to_thread.run_sync(reader.readline, abandon_on_cancel=True) == "started\n"
+                tg.cancel_scope.cancel()
+        with anyio.fail_after(10):
+            assert await anyio.to_thread.run_sync(reader.read, abandon_on_cancel=True) == ""
+        reader.close()
+    finally:
+        shutil.rmtree(shared)
+    await still_runs(hub)
+
+
+async def test_a_fork_bomb_is_bounded_ends_at_the_timeout_and_leaves_nothing(hub):
+    code = (
+        "import os\nprint(os.getuid(), os.getpgid(0), flush=True)\n"
+        "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    )
+    started = time.monotonic()
+    outcome = await run(hub, code, timeout_s=1)
+    uid, pgid = map(int, outcome.structured["stdout"].split())
+    assert outcome.structured["timed_out"] is True
+    assert time.monotonic() - started < 8
+    assert proctable.running(pgid=pgid) == []
+    if HOST.own_user:
+        assert uid != os.getuid() and proctable.running(uid=uid) == []
+    await still_runs(hub)
+
+
+async def test_a_memory_hog_gets_a_memory_error_and_it_is_reported(hub):
+    outcome = await run(hub, "block = bytearray(4 * 1024 ** 3)\nprint('allocated')")
+    assert outcome.structured["exit_code"] != 0 and "allocated" not in outcome.structured["stdout"]
+    assert "MemoryError" in outcome.structured["stderr"]
+    await still_runs(hub)
+
+
+async def test_a_file_over_the_size_limit_cannot_be_written(hub):
+    code = f"with open('big', 'wb') as big:\n    big.write(b'x' * {2 * limits.FILE_BYTES})\nprint('written')"
+    outcome = await run(hub, code)
+    assert "File too large" in outcome.structured["stderr"] and outcome.structured["stdout"] == ""
+    await still_runs(hub)
+
+
+async def test_a_connection_to_a_port_the_host_listens_on_fails_without_network(hub, record_property):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        code = (
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n    print('connected')\n"
+            "except OSError as exc:\n    print('failed:', exc)\n"
+        )
+        outcome = await run(hub, code)
+        description = hub.tool("sandbox__run_python").tool.description
+        if HOST.network_isolated:
+            record_property("isolation_case", "network namespace")
+            assert outcome.structured["stdout"].startswith("failed:")
+            assert "no network" in description
+            with pytest.raises(BlockingIOError):
+                listener.accept()
+        else:
+            record_property("isolation_case", "no network namespace (documented fallback)")
+            assert "network NOT isolated on this host" in description
+            assert outcome.structured["stdout"] == "connected\n"
+    await still_runs(hub)
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+async def test_output_flooding_is_capped_and_the_run_killed_at_once(hub, stream):
+    started = time.monotonic()
+    outcome = await run(hub, f"import sys\nwhile True:\n    sys.{stream}.write('x' * 1000)", timeout_s=20)
+    assert outcome.structured["timed_out"] is False and outcome.structured["exit_code"] == -9
+    assert outcome.structured["flooded"] is True and outcome.structured["timeout_s"] == 20
+    assert len(outcome.structured[stream]) == limits.OUTPUT_BYTES
+    assert f"{stream} passed the 64 KB output limit; the run was killed" in outcome.text
+    assert time.monotonic() - started < 10
+    await still_runs(hub)
+
+
+async def test_files_outside_world_writable_places_are_protected_when_runs_have_their_own_user(hub, record_property):
+    if not HOST.own_user:
+        record_property("isolation_case", "runs as the server's user (not root): no file protection")
+        pytest.skip("runs keep the server's user on this host; file protection needs root")
+    record_property("isolation_case", "own user")
+    target = REPO / "sandbox-was-here.txt"
+    outcome = await run(hub, f"open({str(target)!r}, 'w').write('x')")
+    assert "PermissionError" in outcome.structured["stderr"] and not target.exists()
+
+
+async def test_a_slow_run_does_not_hold_up_other_calls(hub):
+    finished: list[str] = []
+
+    async def call(name: str, code: str, timeout_s: float) -> None:
+        await run(hub, code, timeout_s)
+        finished.append(name)
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as group:
+            group.start_soon(call, "slow", "while True:\n    pass", 1)
+            await anyio.wait_all_tasks_blocked()
+            group.start_soon(call, "quick", "print(1)", 10)
+    assert finished == ["quick", "slow"]
+
+
+async def test_in_process_the_servers_own_environment_stays_hidden(monkeypatch):
+    monkeypatch.setenv(SECRET, "in-process-secret")
+    with anyio.fail_after(30):
+        async with Hub({"sandbox": ServerConfig(factory="mcp_servers.sandbox:build")}) as hub:
+            tool = hub.tool("sandbox__run_python").tool
+            outcome = await hub.call("sandbox__run_python", {"code": "import os\nprint(sorted(os.environ))"})
+    assert outcome.structured["stdout"] == "['HOME', 'LANG', 'PATH', 'TMPDIR']\n"
+    assert tool.annotations.destructive_hint is False and tool.annotations.open_world_hint is False
