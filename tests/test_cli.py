@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from tests.conftest import TOY
 
 TIMEOUT_S = 90
+RUN = {"capture_output": True, "text": True, "timeout": TIMEOUT_S}
 
 
 def looptune(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -260,3 +263,35 @@ def test_an_unknown_backend_lists_what_is_available_and_where_oracle_works():
     )
     with pytest.raises(BackendError, match=r"^--backend oracle plays each task's expected_calls"):
         create_backend("oracle")
+
+
+def test_mcp_add_stores_the_interpreter_that_will_run_a_bare_python(isolated_config):
+    # PATH without the venv: a bare `python` there is not the interpreter that has mcp_server_time.
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "agent.cli.main", "mcp"]
+    added = subprocess.run([*command, "add", "time", "--", "python", "-m", "mcp_server_time"], env=env, **RUN)
+    assert added.returncode == 0, added.stderr
+    stored = json.loads(isolated_config.read_text())["mcpServers"]["time"]
+    assert stored["command"] == sys.executable and stored["args"] == ["-m", "mcp_server_time"]
+    assert f"python -> {sys.executable}" in " ".join(added.stdout.split())
+    listed = subprocess.run([*command, "tools", "time"], env=env, **RUN)
+    assert listed.returncode == 0 and "time__get_current_time" in listed.stdout
+
+
+def test_mcp_add_stores_a_bare_command_as_its_absolute_path_and_warns_about_one_not_found(isolated_config):
+    git = looptune("mcp", "add", "g", "--", "git", "--version")
+    assert git.returncode == 0 and json.loads(isolated_config.read_text())["mcpServers"]["g"]["command"] == (
+        shutil.which("git")
+    )
+    ghost = looptune("mcp", "add", "ghost", "--", "no-such-server-xyz", "--flag")
+    assert ghost.returncode == 0 and "no-such-server-xyz is not on PATH" in ghost.stderr
+    assert json.loads(isolated_config.read_text())["mcpServers"]["ghost"]["command"] == "no-such-server-xyz"
+
+
+def test_mcp_tools_for_a_server_that_fails_to_start_says_so_instead_of_an_empty_table():
+    added = looptune("mcp", "add", "broken", "--", sys.executable, "-m", "no_such_module_xyz")
+    assert added.returncode == 0, added.stderr
+    done = looptune("mcp", "tools", "broken")
+    assert done.returncode == 1
+    assert "server 'broken' failed to start" in done.stderr and "No module named no_such_module_xyz" in done.stderr
+    assert "tool" not in done.stdout  # no table header over nothing

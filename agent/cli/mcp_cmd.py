@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import anyio
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from agent.cli.agent_setup import add_registry_flag, warn
+from agent.cli.agent_setup import add_registry_flag, err, warn
 from agent.cli.errors import CliError
 from agent.hub import Hub
 from agent.naming import owner
@@ -99,6 +102,33 @@ def add_add(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(accepts_command=True)
 
 
+# Names that mean "a Python": the one running looptune is the one whose packages the user just installed.
+PYTHONS = {"python", "python3", f"python{sys.version_info.major}.{sys.version_info.minor}"}
+
+
+def resolve_command(command: str) -> str:
+    """The executable to store for a stdio server: a bare name becomes the absolute path it means now.
+
+    A bare `python` only finds the venv's packages while the venv is active, so
+    it is stored as this interpreter; other bare names as `shutil.which` finds
+    them; a path, or a name not on PATH, as given.
+    """
+    if os.sep in command or (os.altsep and os.altsep in command):
+        return command
+    if command in PYTHONS:
+        return sys.executable
+    return shutil.which(command) or command
+
+
+def command_note(given: str, stored: str) -> str:
+    """What `mcp add` tells the user about the executable it stored ('' when there is nothing to say)."""
+    if stored == sys.executable and given in PYTHONS:
+        return f"{given} -> {stored} (the interpreter running looptune)"
+    if stored != given:
+        return f"{given} -> {stored}"
+    return ""
+
+
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
     command = args.server_command
     if bool(command) == bool(args.url):
@@ -111,7 +141,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "disabled": args.disabled,
     }
     if command:
-        entry.update(command=command[0], args=command[1:], cwd=args.cwd)
+        entry.update(command=resolve_command(command[0]), args=command[1:], cwd=args.cwd)
     else:
         entry.update(url=args.url, type="sse" if args.sse else "http")
     if args.timeout is not None:
@@ -124,9 +154,19 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def cmd_add(args: argparse.Namespace) -> int:
     registry = _registry(args)
-    registry.add(args.name, config_from_args(args), replace=args.replace)
+    config = config_from_args(args)
+    registry.add(args.name, config, replace=args.replace)
     save_registry(registry)
     out.print(f"added {args.name!r} to {registry.path}")
+    if config.command is not None:
+        given = args.server_command[0]
+        note = command_note(given, config.command)
+        if note:
+            out.print(Text(f"command: {note}"))
+        elif resolve_command(given) == given and os.sep not in given:
+            err.print(
+                Text(f"warning: {given} is not on PATH; stored as given, it must be there when the server starts")
+            )
     return 0
 
 
@@ -189,21 +229,51 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return anyio.run(_tools, args)
 
 
+class _StartNotices:
+    """Hub notices held back while servers start, so a failed start is reported once, as a failure."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[str, str]] | None = []
+
+    def __call__(self, server: str, message: str) -> None:
+        if self.held is None:
+            warn(server, message)
+        else:
+            self.held.append((server, message))
+
+    def release(self, failed: set[str]) -> None:
+        held, self.held = self.held or [], None
+        for server, message in held:
+            if server not in failed:
+                warn(server, message)
+
+
 async def _tools(args: argparse.Namespace) -> int:
-    async with Hub(_enabled(args, args.names), on_notice=warn) as hub:
+    notices = _StartNotices()
+    async with Hub(_enabled(args, args.names), on_notice=notices) as hub:
+        failed = [s for s in hub.status() if s.state != "up"]
+        notices.release({s.name for s in failed})
+        for status in failed:
+            err.print(Text(f"server {status.name!r} failed to start: {status.error or status.state}", "red"))
         if args.json:
             print(json.dumps([spec.to_wire() for spec in hub.specs()], indent=2))
-            return 0
-        table = Table(box=None)
-        for column in ("tool", "description", ""):
-            table.add_column(column)
-        for tool in hub.tools():
-            table.add_row(
-                tool.name, tool.spec().function.description, "[red]destructive[/]" if tool.destructive else ""
-            )
-        out.print(table)
-        failed = [s for s in hub.status() if s.state != "up"]
+            return 1 if failed else 0
+        _print_tools(hub, bool(failed))
         return 1 if failed else 0
+
+
+def _print_tools(hub: Hub, some_failed: bool) -> None:
+    tools = hub.tools()
+    if not tools:
+        if not some_failed:
+            out.print("no tools: no enabled server offers any")
+        return
+    table = Table(box=None)
+    for column in ("tool", "description", ""):
+        table.add_column(column)
+    for tool in tools:
+        table.add_row(tool.name, tool.spec().function.description, "[red]destructive[/]" if tool.destructive else "")
+    out.print(table)
 
 
 def _add_call(sub: argparse._SubParsersAction) -> None:
