@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import anyio
@@ -324,3 +327,45 @@ async def test_a_refused_model_listing_reports_the_auth_failure(server: FakeOpen
         assert "OPENAI_API_KEY" in await error_of(backend)
     finally:
         await backend.aclose()
+
+
+async def test_the_backend_describes_itself_by_the_model_it_asks_for_or_the_server_it_asks(server: FakeOpenAI) -> None:
+    assert OpenAIBackend("gpt-4o-mini", server.base_url).describe() == "gpt-4o-mini"
+    server.models = ["only-model"]
+    backend = OpenAIBackend(base_url=server.base_url)
+    try:
+        assert server.base_url in backend.describe()  # not asked yet: which server will say
+        await run(backend)
+    finally:
+        await backend.aclose()
+    assert backend.describe() == "only-model"
+
+
+async def test_the_banner_and_the_stored_session_name_the_model_given_with_model(server: FakeOpenAI, tmp_path) -> None:
+    def looptune(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "agent.cli.main", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+    flags = ("--backend", "openai", "--base-url", server.base_url, "--model", "my-tuned-model", "--servers", "calc")
+    ran = await anyio.to_thread.run_sync(lambda: looptune("run", *flags, "Say hi."))
+    assert ran.returncode == 0, ran.stderr
+    assert "model: my-tuned-model (openai)" in ran.stderr
+    listed = await anyio.to_thread.run_sync(lambda: looptune("sessions", "list"))
+    assert "my-tuned-model" in listed.stdout, listed.stdout
+
+
+def test_the_backend_commands_usage_lists_every_flag_it_takes() -> None:
+    from agent.cli.repl.builtin.model import COMMAND_USAGE, _backend_parser
+
+    flags = [o for action in _backend_parser()._actions for o in action.option_strings]
+    assert "--api-key" in flags
+    assert sorted(flags) == sorted(re.findall(r"--[\w-]+", COMMAND_USAGE))
+
+
+async def test_calls_a_server_sends_without_ids_get_ids_unique_across_turns(
+    server: FakeOpenAI, backend: OpenAIBackend
+) -> None:
+    nameless = Reply(calls=[FakeCall("", "time__now", ["{}"]), FakeCall("", "weather__get", ["{}"])])
+    server.script(nameless, nameless)
+    ids = [call.id for _ in range(2) for call in (await run(backend))[1].message.calls]
+    assert len(set(ids)) == 4 and all(i.startswith("call_") for i in ids)

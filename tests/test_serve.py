@@ -238,3 +238,21 @@ def test_training_pushes_its_adapter_into_a_running_server_and_checks_the_server
         assert [m.id for m in client(url).models.list().data] == ["base", "fresh"]
         reply = client(url).chat.completions.create(model="fresh", messages=ask("Hi."), max_tokens=4)
         assert reply.model == "fresh"
+
+
+def test_the_printed_chat_line_names_the_model_and_how_to_pass_the_key_without_printing_it(tmp_path, monkeypatch):
+    from agent.serve.access import key_reference
+    from agent.serve.cli import chat_hint
+
+    url = "http://127.0.0.1:8000/v1"
+    line = f"looptune chat --backend openai --base-url {url} --model 'my model'"
+    monkeypatch.delenv("LOOPTUNE_API_KEY", raising=False)
+    assert chat_hint(url, "my model", key_reference(None, None)) == line
+    key_file = tmp_path / "key file"
+    assert (
+        chat_hint(url, "my model", key_reference(None, str(key_file)))
+        == f"OPENAI_API_KEY=\"$(cat '{key_file}')\" {line}"
+    )
+    assert chat_hint(url, "my model", key_reference("s3cret", None)) == f"OPENAI_API_KEY=KEY {line}"
+    monkeypatch.setenv("LOOPTUNE_API_KEY", "s3cret")
+    assert chat_hint(url, "my model", key_reference(None, None)) == f'OPENAI_API_KEY="$LOOPTUNE_API_KEY" {line}'

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,9 +146,10 @@ class _PartialCall:
     name: str = ""
     arguments: str = ""
 
-    def to_call(self, position: int) -> ToolCall:
+    def to_call(self) -> ToolCall:
         function = FunctionCall(name=self.name, arguments=self.arguments or "{}")
-        return ToolCall(id=self.id or f"call_{position}", function=function)
+        # A server that sends no id still gets a unique one: results are matched to calls by id across turns.
+        return ToolCall(id=self.id or f"call_{uuid.uuid4().hex[:24]}", function=function)
 
 
 @dataclass
@@ -183,7 +185,7 @@ class _Turn:
         return "".join(self.text)
 
     def completion(self) -> Completion:
-        calls = [call.to_call(i) for i, (_, call) in enumerate(sorted(self.calls.items()))]
+        calls = [call.to_call() for _, call in sorted(self.calls.items())]
         message = AssistantMessage(content=self.text_so_far() or None, tool_calls=calls or None)
         finish = self.finish_reason or ("tool_calls" if calls else "stop")
         return Completion(message=message, finish_reason=finish, usage=self.usage, model=self.model)
@@ -300,6 +302,10 @@ class OpenAIBackend:
         self.backoff_cap = backoff_cap
         self.name = name
         self._client: httpx.AsyncClient | None = None
+
+    def describe(self) -> str:
+        """The model asked for, once known: the banner, the toolbar and stored sessions show it."""
+        return self.model or f"whichever model {self.base_url} serves"
 
     @property
     def chat_url(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shlex
 from pathlib import Path
 
 KEY_VARIABLE = "LOOPTUNE_API_KEY"
@@ -39,6 +40,15 @@ def _read_key(path: Path) -> str:
     if not key:
         raise AccessError(f"--api-key-file {path}: the file is empty; put the key on its first line")
     return key
+
+
+def key_reference(flag: str | None, key_file: str | None) -> str | None:
+    """How a shell names the key without showing it, for the printed `looptune chat` line (None: no key)."""
+    if flag:
+        return "KEY"  # typed on the command line: not echoed to a log
+    if key_file:
+        return f'"$(cat {shlex.quote(str(Path(key_file).expanduser()))})"'
+    return f'"${KEY_VARIABLE}"' if os.environ.get(KEY_VARIABLE) else None
 
 
 def is_loopback(host: str) -> bool:

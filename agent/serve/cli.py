@@ -9,13 +9,14 @@ nothing of the routes.
 from __future__ import annotations
 
 import argparse
+import shlex
 import socket
 import sys
 
 from agent.backends import BackendError, BackendOptions
 from agent.cli.agent_setup import local_options
 from agent.cli.errors import CliError
-from agent.serve.access import AccessError, api_key, check_exposure
+from agent.serve.access import AccessError, api_key, check_exposure, key_reference
 from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
 
@@ -38,9 +39,16 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"looptune serve: {warning}", file=sys.stderr, flush=True)
     host, port = sock.getsockname()[:2]
     print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
-    print(f"  looptune chat --backend openai --base-url http://{host}:{port}/v1", flush=True)
+    hint = chat_hint(f"http://{host}:{port}/v1", models.base_id, key_reference(args.api_key, args.api_key_file))
+    print(f"  {hint}", flush=True)
     _run(build_app(backend, models, settings), sock)
     return 0
+
+
+def chat_hint(url: str, model: str, key: str | None) -> str:
+    """The `looptune chat` line that reaches this server; `key` names the key (the client reads $OPENAI_API_KEY)."""
+    line = f"looptune chat --backend openai --base-url {url} --model {shlex.quote(model)}"
+    return f"OPENAI_API_KEY={key} {line}" if key else line
 
 
 def _load(args: argparse.Namespace):

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from agent.backends.base import BackendEvent, ChatRequest, TextDelta
-from tests.serving import TIMEOUT_S, TOOLS, Server, ask, client, running, serve_argv
+from tests.serving import TIMEOUT_S, TOOLS, Server, ask, client, model_id, running, serve_argv
 
 openai = pytest.importorskip("openai")
 
@@ -42,7 +42,7 @@ def http(guarded: Server) -> Iterator[httpx.Client]:
 
 
 def _model(server: Server) -> str:
-    return client(server.url, KEY).models.list().data[0].id
+    return model_id(server.url, KEY)
 
 
 def _still_serves(server: Server) -> None:
@@ -259,7 +259,8 @@ def test_the_key_can_come_from_the_environment_so_it_stays_out_of_the_process_li
         with pytest.raises(openai.AuthenticationError):
             client(local, "wrong").models.list()
         assert client(local, KEY).models.list().data
-        assert KEY not in server.hint
+        base = f"looptune chat --backend openai --base-url {server.url} --model {_model(server)}"
+        assert server.hint == f'OPENAI_API_KEY="$LOOPTUNE_API_KEY" {base}'  # the key by name, never its value
 
 
 def test_a_key_file_that_is_missing_empty_or_given_with_a_key_flag_is_a_one_line_error(tmp_path):

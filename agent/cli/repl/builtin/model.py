@@ -56,7 +56,7 @@ async def adapter(chat: Chat, rest: str) -> None:
     chat.console.print(Text(f"model: {model_name(backend)}"))
 
 
-COMMAND_USAGE = "NAME [--model M] [--adapter A] [--base-url U] [--script F]"
+COMMAND_USAGE = "NAME [--model M] [--adapter A] [--base-url U] [--api-key K] [--script F]"
 
 
 def _backend_parser() -> argparse.ArgumentParser:
