@@ -102,7 +102,7 @@ async def test_a_destructive_call_declined_without_a_terminal_names_the_tool_lit
     monkeypatch.setattr(setup, "err", console)
     call = ToolCall(id="c1", function=FunctionCall(name="ev[i]l__rm[/]"))
     assert await setup.decline_no_tty(call) is False
-    assert "declined ev[i]l__rm[/]: destructive" in console.file.getvalue()
+    assert "declined ev[i]l__rm[/]: it may change things" in console.file.getvalue()
 
 
 def test_the_run_printer_shows_a_tool_name_with_markup_literally():

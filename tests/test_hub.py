@@ -170,11 +170,12 @@ async def test_resources_templates_and_prompts_are_listed_and_read():
     assert "Ada" in json.dumps(greeting.model_dump(mode="json"))
 
 
-async def test_destructive_annotations_mark_tools_for_approval():
+async def test_tools_not_annotated_read_only_ask_first_and_a_confirm_server_asks_for_all():
     with anyio.fail_after(30):
         async with Hub({"toy": toy_config(), "careful": toy_config(confirm=True)}) as hub:
             assert hub.needs_approval("toy__delete_thing")
-            assert not hub.needs_approval("toy__echo")
+            assert hub.needs_approval("toy__grow")  # no annotations: it may change things
+            assert not hub.needs_approval("toy__echo")  # readOnlyHint: true
             assert hub.needs_approval("careful__echo")
 
 

@@ -62,7 +62,7 @@ async def test_the_four_catalog_tools_carry_read_only_additive_and_destructive_h
     assert set(tools) == {"search", "read", "add", "delete"}
     assert tools["search"].annotations.read_only_hint and tools["read"].annotations.read_only_hint
     assert tools["add"].annotations.read_only_hint is False and tools["add"].annotations.destructive_hint is False
-    assert needs_approval == {"search": False, "read": False, "add": False, "delete": True}
+    assert needs_approval == {"search": False, "read": False, "add": True, "delete": True}  # add changes things
     k = tools["search"].input_schema["properties"]["k"]
     assert (k["default"], k["minimum"], k["maximum"]) == (5, 1, 50)
     assert tools["add"].input_schema["properties"]["tags"]["default"] == []

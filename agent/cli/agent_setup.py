@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -55,7 +55,11 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-tokens", type=int, help="tokens per model turn (default: the backend's)")
     parser.add_argument("--seed", type=int, help="sampling seed (default: none, unseeded)")
-    parser.add_argument("--yes", action="store_true", help="run destructive tools without asking")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="run every tool without asking (default: ask before tools that may change things)",
+    )
     parser.add_argument(
         "--tool-choice",
         choices=["auto", "required", "none"],
@@ -133,15 +137,30 @@ def warn(server: str, message: str) -> None:
         err.print(Text(f"{server}: {message}", style="dim"))
 
 
-async def ask_tty(call: ToolCall) -> bool:
-    """Ask on the terminal before a destructive call."""
-    question = f"Allow {call.name}({call.function.arguments})? [y/N] "
-    answer = await anyio.to_thread.run_sync(lambda: input(question), abandon_on_cancel=True)
-    return answer.strip().lower() in {"y", "yes"}
+class TerminalApprover:
+    """Asks on the terminal before a call that needs approval: yes, no, or always (this tool, this session).
+
+    Which calls need approval is the hub's decision (the server's `approve` policy);
+    this only asks, and remembers "always" for as long as the object lives.
+    """
+
+    def __init__(self, ask: Callable[[str], str] = input) -> None:
+        self._ask = ask
+        self.always: set[str] = set()
+
+    async def __call__(self, call: ToolCall) -> bool:
+        if call.name in self.always:
+            return True
+        question = f"Allow {call.name}({call.function.arguments})? [y/N/a=always] "
+        answer = await anyio.to_thread.run_sync(lambda: self._ask(question), abandon_on_cancel=True)
+        choice = answer.strip().lower()
+        if choice in {"a", "always"}:
+            self.always.add(call.name)
+        return choice in {"y", "yes", "a", "always"}
 
 
 async def decline_no_tty(call: ToolCall) -> bool:
-    reason = f" {call.name}: destructive, and no terminal to ask (pass --yes to allow)"
+    reason = f" {call.name}: it may change things and there is no terminal to ask (pass --yes to allow)"
     err.print(Text.assemble(("declined", "yellow"), reason))  # the tool name is a server's, never markup
     return False
 
@@ -149,7 +168,7 @@ async def decline_no_tty(call: ToolCall) -> bool:
 def make_approver(args: argparse.Namespace) -> Approver | None:
     if args.yes:
         return None
-    return ask_tty if sys.stdin.isatty() else decline_no_tty
+    return TerminalApprover() if sys.stdin.isatty() else decline_no_tty
 
 
 def open_store(args: argparse.Namespace) -> SessionStore:

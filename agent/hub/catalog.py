@@ -1,4 +1,4 @@
-"""MCP tools as model-facing specs: `server__tool` names, compact schemas, approval flags.
+"""MCP tools as model-facing specs: `server__tool` names, compact schemas, and whether a call asks first.
 
 Prompt tokens are the budget on a CPU, so specs drop JSON-schema `title`
 noise and keep the first paragraph of long descriptions. Validation always
@@ -13,6 +13,7 @@ from typing import Any
 import mcp_types as types
 
 from agent.messages import FunctionSpec, ToolSpec
+from agent.registry.model import Approve
 
 MAX_DESCRIPTION = 400
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties")
@@ -51,18 +52,34 @@ class HubTool:
     name: str
     server: str
     tool: types.Tool
-    confirm: bool = False
+    approve: Approve = "writes"
 
     @property
     def schema(self) -> dict[str, Any]:
         return self.tool.input_schema or {"type": "object", "properties": {}}
 
     @property
-    def destructive(self) -> bool:
-        """Annotated destructive (and not read-only), or on a server marked `confirm`."""
+    def read_only(self) -> bool:
+        """Annotated `readOnlyHint: true`. The MCP spec's default is false: an unannotated tool may change things."""
         hints = self.tool.annotations
-        flagged = hints is not None and hints.destructive_hint is True and hints.read_only_hint is not True
-        return flagged or self.confirm
+        return hints is not None and hints.read_only_hint is True
+
+    @property
+    def asks_first(self) -> bool:
+        """Whether a call needs the user's approval under the server's `approve` policy.
+
+        'writes' (the default) asks for every tool that is not read-only: an additive tool
+        (destructiveHint: false, such as git_add) still changes things. Annotations are a
+        server's own claims; `approve` is how a user who does not trust them asks for more.
+        """
+        if self.approve == "never":
+            return False
+        return self.approve == "all" or not self.read_only
+
+    @property
+    def destructive(self) -> bool:
+        """The old name of `asks_first`, kept while the tool listings that show it move to the new one."""
+        return self.asks_first
 
     def spec(self) -> ToolSpec:
         """The compact OpenAI tool spec a model sees."""

@@ -122,7 +122,7 @@ class Hub:
                 except ToolNameCollision as exc:
                     collisions[name] = str(exc)
                     continue
-                tools[exposed] = HubTool(exposed, name, tool, conn.config.confirm)
+                tools[exposed] = HubTool(exposed, name, tool, conn.config.approval)
         for server, reason in collisions.items():
             if self._collisions.get(server) != reason:
                 self._notice(server, f"tool skipped: {reason}")
@@ -141,8 +141,9 @@ class Hub:
         return [tool.spec() for tool in self._tools.values()]
 
     def needs_approval(self, name: str) -> bool:
+        """Whether a call of `name` asks the user first (see `HubTool.asks_first`)."""
         tool = self._tools.get(name)
-        return tool is not None and tool.destructive
+        return tool is not None and tool.asks_first
 
     def status(self) -> list[ServerStatus]:
         out = []

@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_STARTUP_TIMEOUT_S = 30.0
+# Which calls of a server ask the user first: those that may change things (every tool not annotated
+# readOnlyHint: true, as the MCP spec reads annotations), every call, or none.
+Approve = Literal["writes", "all", "never"]
 
 
 class RegistryError(ValueError):
@@ -49,6 +52,8 @@ class ServerConfig(BaseModel):
     startup_timeout: float = Field(DEFAULT_STARTUP_TIMEOUT_S, gt=0)
     disabled: bool = False
     roots: list[str] = Field(default_factory=list)
+    approve: Approve | None = None
+    # The older spelling of `"approve": "all"`, still read and written by `mcp add --confirm`.
     confirm: bool = False
 
     @model_validator(mode="after")
@@ -60,7 +65,16 @@ class ServerConfig(BaseModel):
             raise ValueError(f"has {' and '.join(map(repr, given))}; give one")
         if self.type is not None and given[0] != _FIELD_OF_TYPE[self.type]:
             raise ValueError(f"type {self.type!r} needs {_FIELD_OF_TYPE[self.type]!r}, not {given[0]!r}")
+        if self.confirm and self.approve not in (None, "all"):
+            raise ValueError(
+                f"has 'confirm': true and 'approve': {self.approve!r}; 'confirm': true means 'approve': 'all'"
+            )
         return self
+
+    @property
+    def approval(self) -> Approve:
+        """The approval policy: `approve`, else 'all' for `confirm: true`, else 'writes'."""
+        return self.approve or ("all" if self.confirm else "writes")
 
     @property
     def transport(self) -> Literal["stdio", "http", "sse", "inproc"]:

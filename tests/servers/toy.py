@@ -24,24 +24,27 @@ from pydantic import BaseModel
 warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
 
 server = MCPServer("toy", instructions="A toy server for looptune's tests.")
+# Tools that change nothing say so (the MCP default is "may change things", which asks before running);
+# delete_thing, grow and crash are left unannotated or destructive on purpose.
+READ_ONLY = types.ToolAnnotations(read_only_hint=True)
 
 
-@server.tool(description="Echo the given text back.")
+@server.tool(description="Echo the given text back.", annotations=READ_ONLY)
 def echo(text: str) -> str:
     return text
 
 
-@server.tool(description="Add two numbers.")
+@server.tool(description="Add two numbers.", annotations=READ_ONLY)
 def add(a: float, b: float) -> float:
     return a + b
 
 
-@server.tool(description="Always fails with a tool error.")
+@server.tool(description="Always fails with a tool error.", annotations=READ_ONLY)
 def fail(reason: str = "broken on purpose") -> str:
     raise ValueError(reason)
 
 
-@server.tool(description="Return n characters of text.")
+@server.tool(description="Return n characters of text.", annotations=READ_ONLY)
 def big(n: int) -> str:
     return "x" * n
 
@@ -51,14 +54,14 @@ def delete_thing(name: str) -> str:
     return f"deleted {name}"
 
 
-@server.tool(description="Report progress in steps, then answer.")
+@server.tool(description="Report progress in steps, then answer.", annotations=READ_ONLY)
 async def progress(steps: int, ctx: Context) -> str:
     for i in range(steps):
         await ctx.report_progress(i + 1, steps, f"step {i + 1} of {steps}")
     return f"done after {steps} steps"
 
 
-@server.tool(description="Ask the client's model to complete a prompt.")
+@server.tool(description="Ask the client's model to complete a prompt.", annotations=READ_ONLY)
 async def sample(prompt: str, ctx: Context) -> str:
     message = types.SamplingMessage(role="user", content=types.TextContent(type="text", text=prompt))
     result = await ctx.session.create_message([message], max_tokens=32)
@@ -69,14 +72,14 @@ class Answer(BaseModel):
     answer: str
 
 
-@server.tool(description="Ask the user a question.")
+@server.tool(description="Ask the user a question.", annotations=READ_ONLY)
 async def ask(question: str, ctx: Context) -> str:
     result = await ctx.elicit(question, Answer)
     data = result.data.answer if result.action == "accept" else None
     return f"{result.action}: {data}"
 
 
-@server.tool(description="List the roots the client offers.")
+@server.tool(description="List the roots the client offers.", annotations=READ_ONLY)
 async def roots(ctx: Context) -> str:
     result = await ctx.session.list_roots()
     return "\n".join(str(root.uri) for root in result.roots) or "no roots"
@@ -90,13 +93,13 @@ async def grow(ctx: Context) -> str:
     return "grown"
 
 
-@server.tool(description="Sleep for the given seconds.")
+@server.tool(description="Sleep for the given seconds.", annotations=READ_ONLY)
 async def slow(seconds: float) -> str:
     await anyio.sleep(seconds)
     return f"slept {seconds}"
 
 
-@server.tool(description="Never answer.")
+@server.tool(description="Never answer.", annotations=READ_ONLY)
 async def hang() -> str:
     await anyio.sleep_forever()
     return "unreachable"
@@ -107,18 +110,18 @@ def crash() -> str:
     os._exit(17)
 
 
-@server.tool(description="The server's process id.")
+@server.tool(description="The server's process id.", annotations=READ_ONLY)
 def pid() -> int:
     return os.getpid()
 
 
-@server.tool(description="Print a non-JSON line to stdout, then answer.")
+@server.tool(description="Print a non-JSON line to stdout, then answer.", annotations=READ_ONLY)
 def noisy() -> str:
     print("this is not JSON-RPC", flush=True)
     return "still here"
 
 
-@server.tool(description="Read an environment variable.")
+@server.tool(description="Read an environment variable.", annotations=READ_ONLY)
 def getenv(name: str) -> str:
     return os.environ.get(name, "<unset>")
 
