@@ -101,11 +101,11 @@ class _Server:
             try:
                 await anyio.to_thread.run_sync(self.models.add, name, path)
             except BackendError as exc:
-                raise Refused(400, _clipped(str(exc)), param="lora_path") from exc
+                raise Refused(400, _clipped(str(exc)), param="lora_path", code="invalid_value") from exc
             except (OSError, ValueError) as exc:  # a path the OS refuses: too long, a NUL byte, no permission
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 message = f"cannot read the adapter at {_clipped(path, 80)}: {reason}"
-                raise Refused(400, message, param="lora_path") from exc
+                raise Refused(400, message, param="lora_path", code="invalid_value") from exc
         return Response(f"Success: LoRA adapter '{name}' added successfully.", media_type="text/plain")
 
     async def unload_adapter(self, request: Request) -> Response:
@@ -117,7 +117,7 @@ class _Server:
             except UnknownModel as exc:
                 raise Refused(404, exc.args[0], param="lora_name", code="model_not_found") from exc
             except BackendError as exc:
-                raise Refused(400, str(exc), param="lora_name") from exc
+                raise Refused(400, str(exc), param="lora_name", code="invalid_value") from exc
         return Response(f"Success: LoRA adapter '{name}' removed successfully.", media_type="text/plain")
 
     # --- generation
@@ -151,8 +151,10 @@ class _Server:
                     for text in _ending(rid, entry.id, completion, body):
                         yield text
         except BackendError as exc:  # headers are sent: the error travels as an event, as OpenAI's does
-            status = 400 if isinstance(exc, ContextOverflow) else 500
-            yield _sse(replies.error(status, str(exc)))
+            if isinstance(exc, ContextOverflow):
+                yield _sse(replies.error(400, str(exc), param="messages", code="context_length_exceeded"))
+            else:
+                yield _sse(replies.error(500, str(exc)))
         except Exception as exc:  # a bug: logged, and the stream still ends properly
             log.exception("a streamed chat completion failed")
             yield _sse(replies.error(500, f"internal error: {type(exc).__name__}: {exc}"))
@@ -219,14 +221,14 @@ def _parsed(data: Any) -> ChatBody:
     try:
         return parse_body(data)
     except RequestError as exc:
-        raise Refused(400, str(exc), param=exc.param) from exc
+        raise Refused(400, str(exc), param=exc.param, code=exc.code) from exc
 
 
 def _request(body: ChatBody) -> ChatRequest:
     try:
         request = chat_request(body)
     except RequestError as exc:
-        raise Refused(400, str(exc), param=exc.param) from exc
+        raise Refused(400, str(exc), param=exc.param, code=exc.code) from exc
     request.truncate = False  # an API refuses a prompt that does not fit; it never drops turns silently
     return request
 
@@ -239,7 +241,8 @@ def _clipped(text: str, limit: int = 300) -> str:
 def _field(data: Any, name: str) -> str:
     value = data.get(name) if isinstance(data, dict) else None
     if not isinstance(value, str) or not value:
-        raise Refused(400, f"{name}: a non-empty string is required", param=name)
+        code = "missing_required_parameter" if value is None else "invalid_value"
+        raise Refused(400, f"{name}: a non-empty string is required", param=name, code=code)
     return value
 
 

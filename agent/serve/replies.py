@@ -24,9 +24,9 @@ def new_id() -> str:
 
 
 def error(status: int, message: str, *, param: str | None = None, code: str | None = None) -> dict[str, Any]:
-    """OpenAI's error object for an HTTP status."""
+    """OpenAI's error object for an HTTP status; `code` is a name like `invalid_value`, or None (never the status)."""
     kind = ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "server_error")
-    return {"error": {"message": message, "type": kind, "param": param, "code": code or str(status)}}
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
 def split_calls(completion: Completion, parallel: bool) -> tuple[str | None, list[ToolCall]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from agent.backends.base import ChatRequest
 from agent.messages import Message, ToolSpec
@@ -21,11 +22,11 @@ MAX_DEPTH = 64
 
 
 class RequestError(ValueError):
-    """A request the server refuses with 400; `param` names the field."""
+    """A request the server refuses with 400; `param` names the field, `code` is OpenAI's error code for it."""
 
-    def __init__(self, message: str, param: str | None = None) -> None:
+    def __init__(self, message: str, param: str | None = None, code: str = "invalid_value") -> None:
         super().__init__(message)
-        self.param = param
+        self.param, self.code = param, code
 
 
 class NamedFunction(BaseModel):
@@ -77,7 +78,7 @@ class ChatBody(BaseModel):
 def parse_body(data: Any) -> ChatBody:
     """The validated body; a RequestError naming the first bad field otherwise."""
     if not isinstance(data, dict):
-        raise RequestError("the request body must be a JSON object")
+        raise RequestError("the request body must be a JSON object", code="invalid_type")
     for name, value in data.items():
         if _depth(value, MAX_DEPTH) > MAX_DEPTH:
             raise RequestError(f"{name} nests deeper than {MAX_DEPTH} levels", name)
@@ -86,7 +87,23 @@ def parse_body(data: Any) -> ChatBody:
     except ValidationError as exc:
         error = exc.errors()[0]
         param = ".".join(str(p) for p in error["loc"]) or None
-        raise RequestError(first_error(exc, "body"), param) from exc
+        raise RequestError(first_error(exc, "body"), param, error_code(error)) from exc
+
+
+def error_code(error: ErrorDetails) -> str:
+    """OpenAI's `code` for a validation error: what a client can branch on (the message is for people)."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return "missing_required_parameter"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "invalid_type"
+    if kind == "too_short" and error.get("input") == []:
+        return "empty_array"
+    for bound, side in (("le", "above_max"), ("lt", "above_max"), ("ge", "below_min"), ("gt", "below_min")):
+        if bound in context:
+            number = "decimal" if isinstance(context[bound], float) else "integer"
+            return f"{number}_{side}_value"
+    return "invalid_value"
 
 
 def _depth(value: Any, limit: int) -> int:

@@ -277,3 +277,26 @@ def test_a_key_file_that_is_missing_empty_or_given_with_a_key_flag_is_a_one_line
         assert line.startswith("looptune: ") and needle in line
     both = _serve("--api-key", "k", "--api-key-file", str(empty))
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_error_codes_are_openai_style_strings_or_null_never_the_http_status(guarded, http):
+    model = _model(guarded)
+    chat = {"model": model, "messages": ask("x")}
+    cases = [
+        (http.post("/chat/completions", content=b"{not json"), None),
+        (http.post("/chat/completions", json={"model": model}), "missing_required_parameter"),
+        (http.post("/chat/completions", json={"model": model, "messages": "x"}), "invalid_type"),
+        (http.post("/chat/completions", json={"model": model, "messages": []}), "empty_array"),
+        (http.post("/chat/completions", json={**chat, "n": 2}), "integer_above_max_value"),
+        (http.post("/chat/completions", json={**chat, "temperature": 3}), "decimal_above_max_value"),
+        (http.post("/chat/completions", json={**chat, "tool_choice": "sometimes"}), "invalid_value"),
+        (http.post("/chat/completions", json={**chat, "model": "nope"}), "model_not_found"),
+        (http.post("/chat/completions", content=b"x" * (5 * 2**20)), None),
+        (http.get("/nowhere"), None),
+        (httpx.get(f"{guarded.url}/models", timeout=TIMEOUT_S), "invalid_api_key"),
+    ]
+    for response, code in cases:
+        assert response.json()["error"]["code"] == code, response.text
+    with pytest.raises(openai.BadRequestError) as caught:
+        client(guarded.url, KEY).chat.completions.create(model=model, messages=ask("x"), n=3)
+    assert caught.value.code == "integer_above_max_value" and caught.value.param == "n"
