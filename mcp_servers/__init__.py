@@ -18,6 +18,9 @@ BUNDLED: tuple[str, ...] = ("knowledge", "files", "sandbox", "sql", "calc", "tas
 # The MCP SDK hands stdio servers only a safe subset of the environment; the
 # bundled servers must still keep state where the user's looptune does.
 STATE_ENV = {"LOOPTUNE_STATE_DIR": "${LOOPTUNE_STATE_DIR:-}", "XDG_DATA_HOME": "${XDG_DATA_HOME:-}"}
+# Outside an episode, `files` works in the folder looptune was started in: offered
+# to it as its MCP root ("." is resolved by the client, in the client's directory).
+FILES_ROOTS = ["."]
 
 
 def bundled_servers(
@@ -26,8 +29,10 @@ def bundled_servers(
     """Registry entries for the bundled servers.
 
     With `state_dir`, every stateful server keeps its state under that folder
-    (a fresh one per episode gives fresh state). With `inproc`, the entries
-    build the servers inside the calling process instead of spawning them.
+    (a fresh one per episode gives fresh state, and `files` works in its
+    `files` folder). Without, `files` works in the client's current directory
+    (`FILES_ROOTS`). With `inproc`, the entries build the servers inside the
+    calling process instead of spawning them.
     """
     # Every bundled server takes --state-dir, whether built here or run as a process.
     state = [] if state_dir is None else ["--state-dir", str(state_dir)]
@@ -39,6 +44,8 @@ def bundled_servers(
             entries[name] = {"command": sys.executable, "args": ["-m", f"mcp_servers.{name}", *state]}
             if state_dir is None:
                 entries[name]["env"] = dict(STATE_ENV)
+    if state_dir is None:
+        entries["files"]["roots"] = list(FILES_ROOTS)
     return entries
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from pathlib import Path
 
 import anyio
 import pytest
 
 from agent.hub import Hub
+from agent.loop import ToolCallFinished
+from agent.loop.loop import DECLINED
+from agent.messages import UserMessage
 from agent.registry import ServerConfig
 from mcp_servers.files import reading
 from tests.clirun import scripted_run, tool_texts
 from tests.files_workspace import HINT, anyio_backend_fixture, call, hub_fixture, place_fixture, root_fixture  # noqa: F401
+from tests.registryfile import run_cli, write_registry
 
 pytestmark = pytest.mark.anyio
 
@@ -146,3 +153,111 @@ def test_looptune_run_writes_and_reads_a_file_end_to_end(tmp_path):
     assert tool_texts(events) == ["created 'plan.txt' (7 bytes)", "ship it"]
     assert events[-1]["content"] == "plan.txt says: ship it"
     assert (root / "plan.txt").read_text() == "ship it"
+
+
+def files_server(*args: str, **fields) -> ServerConfig:
+    return ServerConfig(command=sys.executable, args=["-m", "mcp_servers.files", *args], **fields)
+
+
+def project(base: Path) -> Path:
+    """A folder like one a user starts looptune in: a file and a subfolder."""
+    folder = base / "project"
+    (folder / "src").mkdir(parents=True)
+    (folder / "README.md").write_text("# project\n")
+    return folder
+
+
+async def test_without_a_root_the_workspace_is_the_folder_the_client_offers_as_its_mcp_root(tmp_path):
+    here, state = project(tmp_path), tmp_path / "state"
+    servers = {
+        "stdio": files_server("--state-dir", str(state), roots=[str(here)]),
+        "inproc": ServerConfig(factory="mcp_servers.files:build", args=["--state-dir", str(state)], roots=[str(here)]),
+    }
+    with anyio.fail_after(30):
+        async with Hub(servers) as hub:
+            listed = [await hub.call(f"{name}__list_dir", {}) for name in servers]
+            written = await hub.call("stdio__write_file", {"path": "notes.txt", "content": "hi"})
+    for outcome in listed:
+        assert [e["name"] for e in outcome.structured["entries"]] == ["src", "README.md"], outcome.text
+    assert written.text == "created 'notes.txt' (2 bytes)" and (here / "notes.txt").read_text() == "hi"
+    assert not (state / "files").exists()
+
+
+async def test_a_root_the_server_was_started_with_wins_over_the_clients_roots(tmp_path):
+    here, own = project(tmp_path), tmp_path / "own"
+    with anyio.fail_after(30):
+        async with Hub({"files": files_server("--root", str(own), roots=[str(here)])}) as hub:
+            await hub.call("files__write_file", {"path": "mine.txt", "content": "x"})
+    assert (own / "mine.txt").is_file() and not (here / "mine.txt").exists()
+
+
+async def test_a_client_root_that_does_not_exist_is_a_tool_error_naming_it_and_is_not_created(tmp_path):
+    missing = tmp_path / "gone"
+    with anyio.fail_after(30):
+        async with Hub({"files": files_server(roots=[str(missing)])}) as hub:
+            outcome = await hub.call("files__list_dir", {})
+    assert outcome.is_error and f"the workspace folder {missing} does not exist" in outcome.text
+    assert not missing.exists()
+
+
+LIST_HERE = [{"tool_calls": [{"name": "files__list_dir", "arguments": {}}]}, {"content": "Two entries."}]
+
+
+def scripted(tmp_path: Path, turns: list[dict]) -> str:
+    script = tmp_path / "turns.jsonl"
+    script.write_text("".join(json.dumps(t) + "\n" for t in turns))
+    return str(script)
+
+
+def listed_names(stdout: str) -> list[str]:
+    events = [json.loads(line) for line in stdout.splitlines()]
+    finished = [e for e in events if e["type"] == "tool_call_finished"]
+    assert len(finished) == 1 and not finished[0]["outcome"]["is_error"], finished
+    return [e["name"] for e in finished[0]["outcome"]["structured"]["entries"]]
+
+
+async def test_run_with_the_bundled_files_server_lists_the_directory_it_was_started_in(tmp_path, monkeypatch):
+    from agent.cli.agent_setup import open_agent
+    from agent.cli.main import build_parser
+
+    here = project(tmp_path)
+    monkeypatch.chdir(here)
+    argv = ["run", "list the files here", "--servers", "files", "--backend", "scripted"]
+    args = build_parser().parse_args([*argv, "--script", scripted(tmp_path, LIST_HERE), "--quiet", "--no-save"])
+    with anyio.fail_after(60):
+        async with open_agent(args) as loop:
+            result = await loop.run([UserMessage(content=args.prompt)])
+    outcome = next(e.outcome for e in result.events if isinstance(e, ToolCallFinished))
+    assert [e["name"] for e in outcome.structured["entries"]] == ["src", "README.md"], outcome.text
+
+
+def test_looptune_run_list_the_files_here_sees_the_current_directory_and_asks_before_writing(tmp_path):
+    here = project(tmp_path)
+    write = {"tool_calls": [{"name": "files__write_file", "arguments": {"path": "x.txt", "content": "x"}}]}
+    turns = [LIST_HERE[0], write, {"content": "done"}]
+    done = run_cli(
+        "run", "list the files here", "--servers", "files", "--backend", "scripted",
+        "--script", scripted(tmp_path, turns), "--json", cwd=here,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines() if '"tool_call_finished"' in line]
+    assert [e["name"] for e in events[0]["outcome"]["structured"]["entries"]] == ["src", "README.md"]
+    assert events[1]["outcome"]["text"] == DECLINED and "declined files__write_file" in done.stderr
+    assert sorted(os.listdir(here)) == ["README.md", "src"]
+
+
+def test_files_root_and_registry_roots_point_the_files_server_elsewhere(tmp_path, isolated_config):
+    here, there = project(tmp_path), tmp_path / "there"
+    (there / "docs").mkdir(parents=True)
+    argv = ["run", "list", "--servers", "files", "--backend", "scripted", "--script", scripted(tmp_path, LIST_HERE)]
+    flag = run_cli(*argv, "--json", "--files-root", str(there), cwd=here)
+    assert flag.returncode == 0, flag.stderr
+    assert listed_names(flag.stdout) == ["docs"]
+    write_registry(isolated_config, {"mcpServers": {"files": {"roots": [str(there / "docs")]}}})
+    (there / "docs" / "a.md").write_text("a")
+    registry = run_cli(*argv, "--json", cwd=here)
+    assert registry.returncode == 0, registry.stderr
+    assert listed_names(registry.stdout) == ["a.md"]
+    missing = run_cli(*argv, "--files-root", str(tmp_path / "nowhere"), cwd=here)
+    assert missing.returncode == 2
+    assert missing.stderr == f"looptune: --files-root {tmp_path / 'nowhere'}: no such folder\n"

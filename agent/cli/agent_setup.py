@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio
 from rich.console import Console
@@ -46,6 +47,11 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     parser.add_argument("--script", help="turns for --backend scripted (JSON list or JSONL)")
     parser.add_argument("--servers", help="comma-separated registry names to mount (default: all enabled)")
+    parser.add_argument(
+        "--files-root",
+        metavar="DIR",
+        help="the folder the files server works in (default: the current directory, or its registry 'roots')",
+    )
     parser.add_argument("--max-steps", type=int, default=16, help="model turns before the run stops (default 16)")
     parser.add_argument(
         "--system", help="system prompt ({today} is replaced by the weekday and date; default: looptune's own)"
@@ -114,6 +120,16 @@ def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:
     if missing:
         raise CliError(f"--servers names unknown or disabled servers: {', '.join(missing)}", code=2)
     return {name: enabled[name] for name in wanted}
+
+
+def with_files_root(servers: dict[str, ServerConfig], root: str | None) -> dict[str, ServerConfig]:
+    """`--files-root DIR`: the `files` server's MCP root for this run, in place of the registry's `roots`."""
+    if root is None or "files" not in servers:
+        return servers
+    folder = Path(root).expanduser()
+    if not folder.is_dir():
+        raise CliError(f"--files-root {root}: no such folder", code=2)
+    return {**servers, "files": servers["files"].model_copy(update={"roots": [str(folder.resolve())]})}
 
 
 def model_name(backend: Backend) -> str:
@@ -200,7 +216,7 @@ async def open_agent(
     args: argparse.Namespace, approver: Approver | None = None, elicitor: Elicitor = decline_elicitation
 ) -> AsyncIterator[AgentLoop]:
     """Registry -> hub -> backend -> loop, all closed on exit."""
-    servers = mounted_servers(args)
+    servers = with_files_root(mounted_servers(args), args.files_root)
     backend = make_backend(args)
     try:
         async with Hub(servers, sampler=BackendSampler(backend), elicitor=elicitor, on_notice=warn) as hub:

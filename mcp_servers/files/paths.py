@@ -72,9 +72,13 @@ def check_text(raw: str) -> None:
 class Workspace:
     """The roots a files server may touch, and the resolution of paths into them."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], *, create: bool = True) -> None:
+        """`roots` are created if missing, unless `create` is false (then a missing one is a ToolError)."""
         for root in roots:
-            root.mkdir(parents=True, exist_ok=True)
+            if create:
+                root.mkdir(parents=True, exist_ok=True)
+            elif not root.is_dir():
+                raise ToolError(f"the workspace folder {root} does not exist")
         self.roots = [os.path.realpath(root) for root in roots]
 
     def resolve(self, raw: str, *, keep_last: bool = False) -> Target:

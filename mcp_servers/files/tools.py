@@ -1,36 +1,44 @@
 """The files server's MCP tools: names, arguments, descriptions and hints (the catalog contract).
 
-Each tool resolves its path through the `Workspace` (which refuses anything
-outside the roots) and hands the `Target` to the module that does the work.
-This module holds no state of its own.
+Each tool finds its call's `Workspace` (see `roots`), resolves its path
+through it (anything outside the roots is refused) and hands the `Target` to
+the module that does the work, in a worker thread: a search of a big folder
+must not stall the server's other requests. This module holds no state of its own.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult
 from pydantic import Field
 
 from mcp_servers._common import DESTRUCTIVE, READ_ONLY, result
 from mcp_servers.files import listing, reading, searching, writing
 from mcp_servers.files.paths import Workspace
+from mcp_servers.files.roots import WorkspaceSource
 
 FilePath = Annotated[str, Field(description="file path relative to the workspace root, e.g. 'notes/todo.txt'")]
 FolderPath = Annotated[str, Field(description="folder relative to the workspace root ('.' is the root)")]
 
 
-def register(server: MCPServer, workspace: Workspace) -> None:
-    """Add list_dir, read_file, write_file, search and delete_file for `workspace` to `server`."""
+def register(server: MCPServer, source: WorkspaceSource) -> None:
+    """Add list_dir, read_file, write_file, search and delete_file, working where `source` says, to `server`."""
+
+    async def within(ctx: Context, work: Callable[[Workspace], tuple[str, dict[str, Any]]]) -> CallToolResult:
+        workspace = await source.workspace(ctx)
+        return result(*await anyio.to_thread.run_sync(work, workspace))
 
     @server.tool(
         name="list_dir",
         description="List a workspace folder: each entry's name, whether it is a folder, and its size.",
         annotations=READ_ONLY,
     )
-    def list_dir(path: FolderPath = ".") -> CallToolResult:
-        return result(*listing.list_dir(workspace.resolve(path)))
+    async def list_dir(ctx: Context, path: FolderPath = ".") -> CallToolResult:
+        return await within(ctx, lambda ws: listing.list_dir(ws.resolve(path)))
 
     @server.tool(
         name="read_file",
@@ -38,8 +46,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         "Binary files are described, not shown.",
         annotations=READ_ONLY,
     )
-    def read_file(path: FilePath) -> CallToolResult:
-        return result(*reading.read_file(workspace.resolve(path)))
+    async def read_file(ctx: Context, path: FilePath) -> CallToolResult:
+        return await within(ctx, lambda ws: reading.read_file(ws.resolve(path)))
 
     @server.tool(
         name="write_file",
@@ -47,8 +55,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         "Says whether it was created or overwritten, and its size.",
         annotations=DESTRUCTIVE,
     )
-    def write_file(path: FilePath, content: Annotated[str, Field(description="the full new text")]) -> CallToolResult:
-        return result(*writing.write_file(workspace.resolve(path), content))
+    async def write_file(
+        ctx: Context, path: FilePath, content: Annotated[str, Field(description="the full new text")]
+    ) -> CallToolResult:
+        return await within(ctx, lambda ws: writing.write_file(ws.resolve(path), content))
 
     @server.tool(
         name="search",
@@ -56,15 +66,15 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         "(plain text, case-insensitive). Returns 'path:line: text' lines.",
         annotations=READ_ONLY,
     )
-    def search(
-        pattern: Annotated[str, Field(description="text to look for")], path: FolderPath = "."
+    async def search(
+        ctx: Context, pattern: Annotated[str, Field(description="text to look for")], path: FolderPath = "."
     ) -> CallToolResult:
-        return result(*searching.search(workspace.resolve(path), pattern))
+        return await within(ctx, lambda ws: searching.search(ws.resolve(path), pattern))
 
     @server.tool(
         name="delete_file",
         description="Delete one file from the workspace (folders are refused).",
         annotations=DESTRUCTIVE,
     )
-    def delete_file(path: FilePath) -> CallToolResult:
-        return result(*writing.delete_file(workspace.resolve(path, keep_last=True)))
+    async def delete_file(ctx: Context, path: FilePath) -> CallToolResult:
+        return await within(ctx, lambda ws: writing.delete_file(ws.resolve(path, keep_last=True)))
