@@ -1,8 +1,7 @@
 """Reading the Linux process table (/proc) to find what a sandboxed run left running.
 
-Finds live (not zombie) processes by real user id, process group or user
-namespace, and
-counts a user's tasks (threads included, as RLIMIT_NPROC does). Where /proc
+Finds live (not zombie) processes by real user id, process group, user
+namespace or PID namespace, and counts a user's tasks (threads included, as RLIMIT_NPROC does). Where /proc
 does not exist the answers are empty. This module never signals anything.
 """
 
@@ -45,17 +44,22 @@ def namespace(pid: int, kind: str = "user") -> str | None:
         return None
 
 
-def _matches(fields: dict[str, str], uid: int | None, pgid: int | None, userns: str | None) -> bool:
+def _matches(fields: dict[str, str], uid: int | None, pgid: int | None, userns: str | None, pidns: str | None) -> bool:
     if uid is not None and _real_uid(fields) == str(uid):
         return True
     if pgid is not None and fields.get("NSpgid", "").split()[:1] == [str(pgid)]:
         return True
-    return userns is not None and namespace(int(fields["Pid"])) == userns
+    if userns is not None and namespace(int(fields["Pid"])) == userns:
+        return True
+    return pidns is not None and namespace(int(fields["Pid"]), "pid") == pidns
 
 
-def running(*, uid: int | None = None, pgid: int | None = None, userns: str | None = None) -> list[int]:
-    """Pids of live processes with real uid `uid`, in process group `pgid` or in user namespace `userns`."""
-    return [int(f["Pid"]) for f in _statuses() if _live(f) and _matches(f, uid, pgid, userns)]
+def running(
+    *, uid: int | None = None, pgid: int | None = None, userns: str | None = None, pidns: str | None = None
+) -> list[int]:
+    """Pids of live processes with real uid `uid`, in process group `pgid`, in user namespace `userns`
+    or in PID namespace `pidns`."""
+    return [int(f["Pid"]) for f in _statuses() if _live(f) and _matches(f, uid, pgid, userns, pidns)]
 
 
 def tasks_of(uid: int) -> int:

@@ -48,7 +48,7 @@ def _start(confinement: Confinement, uid: int | None, folder: str, script: str, 
     confine = confinement.preexec(uid, rlimits(timeout_s, confinement.tasks_limit(uid)))
     try:
         return subprocess.Popen(
-            [confinement.python, "-I", "-u", script],
+            confinement.command(uid, ["-I", "-u", script]),
             cwd=folder,
             env=environment(folder),
             stdin=subprocess.DEVNULL,
@@ -61,7 +61,9 @@ def _start(confinement: Confinement, uid: int | None, folder: str, script: str, 
         raise ToolError(f"could not start Python in the sandbox ({exc}); try again") from None
 
 
-def _finish(proc: subprocess.Popen, confinement: Confinement, uid: int | None, userns: str | None) -> None:
+def _finish(
+    proc: subprocess.Popen, confinement: Confinement, uid: int | None, namespaces: tuple[str | None, str | None]
+) -> None:
     # The child is not reaped yet, so its pid still names its process group.
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -70,7 +72,7 @@ def _finish(proc: subprocess.Popen, confinement: Confinement, uid: int | None, u
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
-    confinement.sweep(uid, proc.pid, userns)
+    confinement.sweep(uid, proc.pid, namespaces)
 
 
 def _text(raw: bytearray, folder: str) -> str:
@@ -85,11 +87,11 @@ def run(code: str, timeout_s: float, confinement: Confinement, stop: threading.E
         script = write_script(folder, code, uid)
         started = time.monotonic()
         proc = _start(confinement, uid, folder, script, timeout_s)
-        userns = confinement.own_namespace(proc.pid)
+        namespaces = confinement.own_namespaces(proc.pid)
         try:
             got = collect(proc, started + timeout_s, OUTPUT_BYTES, stop)
         finally:
-            _finish(proc, confinement, uid, userns)
+            _finish(proc, confinement, uid, namespaces)
         duration = time.monotonic() - started
         stdout, stderr = _text(got.stdout, folder), _text(got.stderr, folder)
     return Run(stdout, stderr, proc.returncode, got.timed_out, round(duration, 3), got.flooded)

@@ -6,9 +6,11 @@ and the fault tests of a surface run it the same way.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import anyio
@@ -38,9 +40,7 @@ SANDBOX_SECRET = "LOOPTUNE_TEST_SECRET"
 @asynccontextmanager
 async def sandbox_hub() -> AsyncIterator[Hub]:
     """A hub with the sandbox server over stdio, a secret in the server's environment."""
-    config = ServerConfig(
-        command=sys.executable, args=["-m", "mcp_servers.sandbox"], env={SANDBOX_SECRET: "hunter2"}
-    )
+    config = ServerConfig(command=sys.executable, args=["-m", "mcp_servers.sandbox"], env={SANDBOX_SECRET: "hunter2"})
     with anyio.fail_after(CALL_LIMIT_S):
         async with Hub({"sandbox": config}) as hub:
             yield hub
@@ -69,3 +69,23 @@ def _state(pid: int) -> str | None:
     except OSError:
         return None
     return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def with_marker(marker: str) -> list[int]:
+    """Live host processes whose command line holds `marker` (pids seen inside a run are not host pids)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and marker.encode() in cmdline and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL each of `pids` that still exists (cleanup after a failed assertion)."""
+    for pid in pids:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
