@@ -1,9 +1,11 @@
-"""The bundled calc server: the safe evaluator and unit table directly, then the server through the real hub."""
+"""The bundled calc server: the safe evaluator and unit table directly, then the server through the real hub.
+
+Hostile expressions (code injection, huge sizes) are in tests/faults/test_calc_attacks.py.
+"""
 
 from __future__ import annotations
 
 import random
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,17 +18,11 @@ from mcp_servers.calc.evaluator import evaluate
 from mcp_servers.calc.numeric import CalcError, display
 from mcp_servers.calc.units import DIMENSIONS, convert, find_unit, quantity
 from tests.clirun import scripted_run, tool_texts
-
-CALL_LIMIT_S = 30
-TEN_THOUSAND_CHARS = "1" + "+11" * 3333
+from tests.faults.bundled import CALL_LIMIT_S, calc_config
 
 
 def shown(expression: str) -> str:
     return display(evaluate(expression))[0]
-
-
-def calc_config(*args: str) -> ServerConfig:
-    return ServerConfig(command=sys.executable, args=["-m", "mcp_servers.calc", *args], timeout=10)
 
 
 # --- the evaluator -------------------------------------------------------------------------------------
@@ -139,24 +135,11 @@ def test_calculator_notation_is_accepted(expression, expected):
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ("__import__('os')", "unknown function '__import__'"),
-        ("().__class__", "not allowed: attribute access"),
-        ("open('/etc/passwd')", "unknown function 'open'"),
-        ("os", "unknown name 'os'"),
-        ("x[0]", "not allowed: subscripts"),
-        ("lambda: 1", "not allowed: lambdas"),
-        ("[i for i in (1, 2)]", "not allowed: comprehensions"),
         ("'text'", "not allowed: strings"),
         ("1 < 2", "not allowed: comparisons"),
         ("1 << 2", "not allowed: operator <<"),
         ("1j", "imaginary numbers"),
-        ("9**9**9**9", "result too large"),
-        ("2 ** 10 ** 100", "result too large"),
-        ("10 ** 3000 * 10", "more than 3000 digits"),
-        ("factorial(100000)", "factorial needs a whole number from 0 to 1000"),
         ("factorial(2.5)", "must be a whole number"),
-        (TEN_THOUSAND_CHARS, "expression too long: 10,000 characters"),
-        ("-" * 500 + "1", "nested too deeply"),
         ("1/0", "division by zero"),
         ("0 ** -1", "division by zero"),
         ("sqrt(-1)", "undefined for negative numbers"),
@@ -171,7 +154,7 @@ def test_calculator_notation_is_accepted(expression, expected):
         ("", "empty expression"),
     ],
 )
-def test_abuse_and_mistakes_fail_fast_with_a_clear_message(expression, message):
+def test_mistakes_fail_fast_with_a_clear_message(expression, message):
     with pytest.raises(CalcError) as caught:
         evaluate(expression)
     assert message in str(caught.value)
@@ -300,28 +283,6 @@ async def test_evaluate_and_convert_units_over_stdio_return_text_and_data():
     assert exact.text == "0.1 + 0.2 = 0.3"
     assert miles.text == "5 km = 3.10686 mi"
     assert miles.structured == {"value": 5, "from_unit": "km", "to_unit": "mi", "result": 3.10686}
-
-
-@pytest.mark.anyio
-async def test_abusive_expressions_fail_fast_over_stdio_and_the_server_answers_the_next_call():
-    abuse = {
-        "__import__('os')": "unknown function '__import__'",
-        "().__class__": "attribute access",
-        "open('/etc/passwd')": "unknown function 'open'",
-        "9**9**9**9": "result too large",
-        "factorial(100000)": "factorial needs a whole number",
-        TEN_THOUSAND_CHARS: "expression too long",
-    }
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"calc": calc_config()}) as hub:
-            outcomes = {expr: await hub.call("calc__evaluate", {"expression": expr}) for expr in abuse}
-            after = await hub.call("calc__evaluate", {"expression": "6 * 7"})
-    for expression, message in abuse.items():
-        outcome = outcomes[expression]
-        assert outcome.is_error and "Error executing tool evaluate" in outcome.text
-        assert message in outcome.text, expression
-        assert "Traceback" not in outcome.text
-    assert after.text == "6 * 7 = 42"
 
 
 @pytest.mark.anyio

@@ -41,6 +41,7 @@ EXTREMES = [
     "pi",
 ]
 OPERATORS = ["+", "-", "*", "/", "//", "%", "**"]
+TEN_THOUSAND_CHARS = "1" + "+11" * 3333
 
 
 def timed(expression: str) -> tuple[float, str]:
@@ -60,6 +61,30 @@ def _combination(rng: random.Random, depth: int) -> str:
     if rng.random() < 0.2:
         return f"{rng.choice(['sqrt', 'floor', 'round', 'log', 'sin', 'abs'])}({left})"
     return f"({left}) {rng.choice(OPERATORS)} ({right})"
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("__import__('os')", "unknown function '__import__'"),
+        ("().__class__", "not allowed: attribute access"),
+        ("open('/etc/passwd')", "unknown function 'open'"),
+        ("os", "unknown name 'os'"),
+        ("x[0]", "not allowed: subscripts"),
+        ("lambda: 1", "not allowed: lambdas"),
+        ("[i for i in (1, 2)]", "not allowed: comprehensions"),
+        ("9**9**9**9", "result too large"),
+        ("2 ** 10 ** 100", "result too large"),
+        ("10 ** 3000 * 10", "more than 3000 digits"),
+        ("factorial(100000)", "factorial needs a whole number from 0 to 1000"),
+        (TEN_THOUSAND_CHARS, "expression too long: 10,000 characters"),
+        ("-" * 500 + "1", "nested too deeply"),
+    ],
+)
+def test_code_injection_and_oversized_expressions_are_refused_with_a_clear_message(expression, message):
+    with pytest.raises(CalcError) as caught:
+        evaluate(expression)
+    assert message in str(caught.value)
 
 
 @pytest.mark.parametrize("literal", HUGE_LITERALS)
@@ -106,3 +131,25 @@ async def test_a_huge_literal_over_stdio_fails_fast_and_the_server_answers_the_n
             after = await hub.call("calc__evaluate", {"expression": "6 * 7"})
     assert abusive.is_error and "out of range" in abusive.text and abusive.duration_s < 5
     assert after.text == "6 * 7 = 42" and after.duration_s < 5
+
+
+@pytest.mark.anyio
+async def test_abusive_expressions_fail_fast_over_stdio_and_the_server_answers_the_next_call():
+    abuse = {
+        "__import__('os')": "unknown function '__import__'",
+        "().__class__": "attribute access",
+        "open('/etc/passwd')": "unknown function 'open'",
+        "9**9**9**9": "result too large",
+        "factorial(100000)": "factorial needs a whole number",
+        TEN_THOUSAND_CHARS: "expression too long",
+    }
+    with anyio.fail_after(CALL_LIMIT_S):
+        async with Hub({"calc": calc_config()}) as hub:
+            outcomes = {expr: await hub.call("calc__evaluate", {"expression": expr}) for expr in abuse}
+            after = await hub.call("calc__evaluate", {"expression": "6 * 7"})
+    for expression, message in abuse.items():
+        outcome = outcomes[expression]
+        assert outcome.is_error and "Error executing tool evaluate" in outcome.text
+        assert message in outcome.text, expression
+        assert "Traceback" not in outcome.text
+    assert after.text == "6 * 7 = 42"
