@@ -1,9 +1,12 @@
-"""The bundled sql server through the real hub: reading, writing in transactions, and what it refuses."""
+"""The bundled sql server through the real hub: reading, writing in transactions, and its errors.
+
+What it refuses to hostile SQL (writes through query, ATTACH, extensions, pragmas, runaway
+queries) is in tests/faults/test_sql_attacks.py.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import anyio
@@ -13,29 +16,10 @@ from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.sql import build
 from mcp_servers.sql.statements import _blank, split_statements
-from mcp_servers.sql.store import MAX_SQL_CHARS
 from tests.clirun import scripted_run, tool_texts
-
-CALL_LIMIT_S = 30
-SCHEMA = (
-    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT DEFAULT 'Paris');"
-    "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),"
-    " total REAL NOT NULL DEFAULT 0);"
-    "INSERT INTO customers (name, city) VALUES ('Ada', 'London'), ('Bo', NULL);"
-    "INSERT INTO orders (customer_id, total) VALUES (1, 9.5), (1, 20), (2, 3.25);"
-)
-RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
-
-
-def sql_config(db: Path, *extra: str) -> ServerConfig:
-    """The sql server over stdio on `db`, with a 1 s time limit so runaway tests stay short."""
-    args = ["-m", "mcp_servers.sql", "--db", str(db), "--time-limit", "1", *extra]
-    return ServerConfig(command=sys.executable, args=args, timeout=20)
-
-
-def count(db: Path, table: str) -> int:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+from tests.faults.bundled import CALL_LIMIT_S, sql_config
+from tests.faults.bundled import SQL_SCHEMA as SCHEMA
+from tests.faults.bundled import row_count as count
 
 
 @pytest.fixture
@@ -161,76 +145,6 @@ async def test_query_returns_a_compact_table_and_the_rows_as_data(db):
 
 
 @pytest.mark.anyio
-async def test_writes_through_query_are_refused_and_leave_the_table_intact(db):
-    writes = {
-        "DROP TABLE orders": "DROP TABLE is refused",
-        "DELETE FROM orders": "DELETE is refused",
-        "INSERT INTO orders (customer_id) VALUES (1)": "INSERT is refused",
-        "UPDATE orders SET total = 0": "UPDATE is refused",
-        "CREATE TABLE sneaky (a)": "CREATE TABLE is refused",
-        "PRAGMA journal_mode = DELETE": "PRAGMA journal_mode = DELETE is refused",
-        "BEGIN": "BEGIN is refused",
-    }
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            await hub.call("sql__execute", {"sql": SCHEMA})
-            refused = {sql: await hub.call("sql__query", {"sql": sql}) for sql in writes}
-            after = await hub.call("sql__query", {"sql": "SELECT count(*) AS n FROM orders"})
-    for sql, message in writes.items():
-        assert refused[sql].is_error and message in refused[sql].text, sql
-        assert "Use execute to change the database" in refused[sql].text
-    assert after.structured["rows"] == [[3]]
-    assert count(db, "orders") == 3
-
-
-@pytest.mark.anyio
-async def test_query_runs_one_statement_only_so_a_piggybacked_drop_never_runs(db):
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            await hub.call("sql__execute", {"sql": SCHEMA})
-            outcome = await hub.call("sql__query", {"sql": "SELECT 1; DROP TABLE orders"})
-    assert outcome.is_error and "exactly one statement" in outcome.text
-    assert count(db, "orders") == 3
-
-
-@pytest.mark.anyio
-async def test_attach_is_refused_by_both_tools(db, tmp_path):
-    other = tmp_path / "other.db"
-    attach = f"ATTACH DATABASE '{other}' AS other"
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            via_query = await hub.call("sql__query", {"sql": attach})
-            via_execute = await hub.call("sql__execute", {"sql": f"{attach}; CREATE TABLE other.t (a)"})
-            vacuum_into = await hub.call("sql__execute", {"sql": f"VACUUM INTO '{other}'"})
-            after = await hub.call("sql__list_tables", {})
-    for outcome in (via_query, via_execute):
-        assert outcome.is_error and "ATTACH, DETACH and VACUUM INTO are refused" in outcome.text
-    assert vacuum_into.is_error
-    assert not other.exists()
-    assert not after.is_error
-
-
-@pytest.mark.anyio
-async def test_a_runaway_query_is_stopped_by_the_time_limit_and_the_server_keeps_answering(db):
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            await hub.call("sql__execute", {"sql": SCHEMA})
-            runaway = await hub.call("sql__query", {"sql": RUNAWAY})
-            runaway_write = await hub.call(
-                "sql__execute",
-                {
-                    "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
-                    "INSERT INTO orders (customer_id) SELECT 1 FROM c"
-                },
-            )
-            after = await hub.call("sql__query", {"sql": "SELECT count(*) FROM orders"})
-    for outcome in (runaway, runaway_write):
-        assert outcome.is_error and "stopped after the 1 s time limit" in outcome.text
-        assert outcome.duration_s < 10
-    assert after.structured["rows"] == [[3]]
-
-
-@pytest.mark.anyio
 async def test_a_script_that_fails_midway_rolls_back_every_statement(db):
     script = "INSERT INTO customers (name) VALUES ('Cy'); UPDATE orders SET total = 0; INSERT INTO nowhere VALUES (1)"
     with anyio.fail_after(CALL_LIMIT_S):
@@ -243,26 +157,6 @@ async def test_a_script_that_fails_midway_rolls_back_every_statement(db):
     assert bad_sql.is_error and 'SQLite error: near "INSRT": syntax error' in bad_sql.text
     assert totals.structured["rows"] == [[32.75]]
     assert count(db, "customers") == 2
-
-
-@pytest.mark.anyio
-async def test_execute_refuses_transaction_control_and_journal_mode_changes_with_a_reason(db):
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            begin = await hub.call("sql__execute", {"sql": "BEGIN; CREATE TABLE t (a); COMMIT"})
-            journal = await hub.call("sql__execute", {"sql": "PRAGMA journal_mode = DELETE"})
-            returning = await hub.call(
-                "sql__execute",
-                {"sql": "CREATE TABLE t (id INTEGER PRIMARY KEY, a); INSERT INTO t (a) VALUES (7) RETURNING id, a"},
-            )
-    assert begin.is_error and "already runs all its statements in one transaction" in begin.text
-    assert journal.is_error and "PRAGMA journal_mode cannot be changed" in journal.text
-    assert (
-        returning.text
-        == "Committed 2 statements; 1 row changed; last inserted rowid 1. Returned:\nid | a\n1 | 7\n(1 row)"
-    )
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 @pytest.mark.anyio
@@ -343,19 +237,6 @@ def test_an_existing_file_that_is_not_sqlite_is_a_usage_error_and_survives_byte_
     assert message.endswith(f"error: cannot use {notes}: file is not a database")
     assert notes.read_bytes() == content
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db", "seed.sql"]
-
-
-@pytest.mark.anyio
-async def test_sql_longer_than_the_limit_is_refused_naming_the_limit(db):
-    too_long = "SELECT 1" + " " * MAX_SQL_CHARS
-    with anyio.fail_after(CALL_LIMIT_S):
-        async with Hub({"sql": sql_config(db)}) as hub:
-            via_query = await hub.call("sql__query", {"sql": too_long})
-            via_execute = await hub.call("sql__execute", {"sql": "CREATE TABLE t (a);" + too_long})
-            after = await hub.call("sql__list_tables", {})
-    for outcome in (via_query, via_execute):
-        assert outcome.is_error and f"the limit is {MAX_SQL_CHARS:,}" in outcome.text
-    assert "no tables yet" in after.text
 
 
 def test_looptune_run_with_a_scripted_model_uses_sql_end_to_end(tmp_path: Path, db):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, closing, suppress
 from pathlib import Path
 
 import anyio
@@ -89,3 +90,26 @@ def kill_all(pids: list[int]) -> None:
     for pid in pids:
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+# --- sql -----------------------------------------------------------------------------------------------
+
+SQL_SCHEMA = (
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT DEFAULT 'Paris');"
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers(id),"
+    " total REAL NOT NULL DEFAULT 0);"
+    "INSERT INTO customers (name, city) VALUES ('Ada', 'London'), ('Bo', NULL);"
+    "INSERT INTO orders (customer_id, total) VALUES (1, 9.5), (1, 20), (2, 3.25);"
+)
+
+
+def sql_config(db: Path, *extra: str) -> ServerConfig:
+    """The sql server over stdio on `db`, with a 1 s time limit so runaway tests stay short."""
+    args = ["-m", "mcp_servers.sql", "--db", str(db), "--time-limit", "1", *extra]
+    return ServerConfig(command=sys.executable, args=args, timeout=20)
+
+
+def row_count(db: Path, table: str) -> int:
+    """How many rows `table` of `db` holds, read directly."""
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
