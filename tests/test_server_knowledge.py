@@ -1,10 +1,12 @@
-"""The bundled `knowledge` server (document store, FTS5/BM25 search) through the real hub."""
+"""The bundled `knowledge` server (document store, FTS5/BM25 search) through the real hub.
+
+Hostile queries and documents are in tests/faults/test_knowledge_abuse.py.
+"""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -15,36 +17,15 @@ from agent.hub import Hub
 from agent.registry import ServerConfig
 from mcp_servers.knowledge import build
 from tests.clirun import scripted_run
+from tests.faults.bundled import add_knowledge_corpus as add_corpus
+from tests.faults.bundled import knowledge_stdio as stdio
 
 pytestmark = pytest.mark.anyio
-
-CORPUS = [
-    ("Resetting your password", "To reset your password open Settings and click Reset. A reset link is emailed."),
-    ("Billing and invoices", "Invoices are emailed monthly. Update your card under Billing."),
-    ("Security overview", "Data is encrypted at rest. Two-factor login guards accounts; a password needs 12 letters."),
-    ("Release notes", "Version 2 adds dark mode and faster search."),
-    ("Shipping", "Orders ship within two days from the warehouse."),
-]
-
-
-def stdio(db: Path, *extra: str) -> dict[str, ServerConfig]:
-    """The knowledge server as a subprocess speaking stdio, on `db`."""
-    args = ["-m", "mcp_servers.knowledge", "--db", str(db), *extra]
-    return {"knowledge": ServerConfig(command=sys.executable, args=args)}
 
 
 def inproc(db: Path, *extra: str) -> dict[str, ServerConfig]:
     """The knowledge server built inside this process (the SDK's in-memory transport)."""
     return {"knowledge": ServerConfig(factory="mcp_servers.knowledge:build", args=["--db", str(db), *extra])}
-
-
-async def add_corpus(hub: Hub) -> list[str]:
-    ids = []
-    for title, text in CORPUS:
-        outcome = await hub.call("knowledge__add", {"title": title, "text": text})
-        assert not outcome.is_error, outcome.text
-        ids.append(outcome.structured["doc_id"])
-    return ids
 
 
 def fts_integrity(db: Path) -> None:
@@ -92,26 +73,6 @@ async def test_a_search_that_matches_nothing_says_so_without_an_error(tmp_path):
     assert not outcome.is_error
     assert outcome.text == "No documents match 'kubernetes'."
     assert outcome.structured["results"] == []
-
-
-async def test_fts_syntax_in_a_query_is_plain_text_and_never_a_traceback(tmp_path):
-    queries = ['"unbalanced', "AND OR NOT", "*", "-", ":", "NEAR(", "title:password", "-password", "pass*", "a^b )("]
-    with anyio.fail_after(30):
-        async with Hub(stdio(tmp_path / "k.db")) as hub:
-            await add_corpus(hub)
-            await hub.call("knowledge__add", {"title": "Quotes", "text": 'An "unbalanced quote and NEAR( a paren.'})
-            outcomes = {q: await hub.call("knowledge__search", {"query": q}) for q in queries}
-            after = await hub.call("knowledge__search", {"query": "invoices"})
-    for query, outcome in outcomes.items():
-        assert "Traceback" not in outcome.text and "fts5" not in outcome.text.lower(), query
-    for query in ("*", "-", ":"):
-        assert outcomes[query].is_error and "no words to search for" in outcomes[query].text
-    assert outcomes['"unbalanced'].structured["results"][0]["title"] == "Quotes"
-    assert outcomes["NEAR("].structured["results"][0]["title"] == "Quotes"
-    assert {r["title"] for r in outcomes["title:password"].structured["results"]} >= {"Resetting your password"}
-    assert outcomes["pass*"].structured["results"], "a trailing * stays a prefix search"
-    assert not outcomes["AND OR NOT"].is_error and not outcomes["a^b )("].is_error
-    assert after.structured["results"][0]["title"] == "Billing and invoices"
 
 
 async def test_an_empty_query_is_a_tool_error_asking_for_keywords(tmp_path):

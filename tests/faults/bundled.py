@@ -27,12 +27,6 @@ def calc_config(*args: str) -> ServerConfig:
     return ServerConfig(command=sys.executable, args=["-m", "mcp_servers.calc", *args], timeout=10)
 
 
-def knowledge_stdio(db: Path, *extra: str) -> dict[str, ServerConfig]:
-    """The knowledge server as a subprocess speaking stdio, on `db`."""
-    args = ["-m", "mcp_servers.knowledge", "--db", str(db), *extra]
-    return {"knowledge": ServerConfig(command=sys.executable, args=args)}
-
-
 # --- sandbox -------------------------------------------------------------------------------------------
 
 SANDBOX_SECRET = "LOOPTUNE_TEST_SECRET"
@@ -113,3 +107,30 @@ def row_count(db: Path, table: str) -> int:
     """How many rows `table` of `db` holds, read directly."""
     with closing(sqlite3.connect(db)) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+# --- knowledge -----------------------------------------------------------------------------------------
+
+KNOWLEDGE_CORPUS = [
+    ("Resetting your password", "To reset your password open Settings and click Reset. A reset link is emailed."),
+    ("Billing and invoices", "Invoices are emailed monthly. Update your card under Billing."),
+    ("Security overview", "Data is encrypted at rest. Two-factor login guards accounts; a password needs 12 letters."),
+    ("Release notes", "Version 2 adds dark mode and faster search."),
+    ("Shipping", "Orders ship within two days from the warehouse."),
+]
+
+
+def knowledge_stdio(db: Path, *extra: str) -> dict[str, ServerConfig]:
+    """The knowledge server as a subprocess speaking stdio, on `db`."""
+    args = ["-m", "mcp_servers.knowledge", "--db", str(db), *extra]
+    return {"knowledge": ServerConfig(command=sys.executable, args=args)}
+
+
+async def add_knowledge_corpus(hub: Hub) -> list[str]:
+    """Add KNOWLEDGE_CORPUS through the tool; returns the new doc ids in order."""
+    ids = []
+    for title, text in KNOWLEDGE_CORPUS:
+        outcome = await hub.call("knowledge__add", {"title": title, "text": text})
+        assert not outcome.is_error, outcome.text
+        ids.append(outcome.structured["doc_id"])
+    return ids
