@@ -1,11 +1,12 @@
-"""The session store on its own: real SQLite files, and real processes sharing (and dying on) one."""
+"""The session store on its own: real SQLite files, and real processes sharing one.
+
+Writers killed mid-write are in tests/faults/test_sessions_crashes.py.
+"""
 
 from __future__ import annotations
 
 import itertools
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from agent.messages import (
 )
 from agent.sessions import store as store_module
 from agent.sessions.store import SessionError, SessionStore, default_db_path
+from tests.faults.bundled import python
 
 
 def spec(name: str) -> ToolSpec:
@@ -158,12 +160,6 @@ def test_a_running_turn_is_running_to_its_writer_and_interrupted_to_other_reader
         assert other.turns(sid)[0].outcome == "final"
 
 
-def python(code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-
-
 WRITER = """
 import sys
 from agent.messages import AssistantMessage, UserMessage
@@ -190,31 +186,6 @@ def test_several_processes_can_write_one_session_at_once_without_losing_a_row(st
     by_turn = store.turn_messages(sid)
     assert all([m.content for m in ms] == [ms[0].content, f"{ms[0].content} done"] for ms in by_turn.values())
     assert len({ms[0].content for ms in by_turn.values()}) == 30
-
-
-KILLED = """
-import os, signal, sys
-from agent.messages import AssistantMessage, UserMessage
-from agent.sessions.store import SessionStore
-store = SessionStore(sys.argv[1])
-sid = store.create(backend="b", model="m")
-turn = store.begin_turn(sid, [UserMessage(content="question")], [])
-store.add_messages(sid, turn, [AssistantMessage(content="first step")])
-print(sid, flush=True)
-os.kill(os.getpid(), signal.SIGKILL)
-"""
-
-
-def test_a_writer_killed_mid_turn_loses_nothing_it_wrote_and_its_turn_reads_as_interrupted(tmp_path):
-    path = tmp_path / "sessions.db"
-    killed = python(KILLED, str(path))
-    out, err = killed.communicate(timeout=60)
-    assert killed.returncode == -9, err
-    with SessionStore(path) as store:
-        sid = store.resolve(out.strip())
-        assert [m.content for m in store.messages(sid)] == ["question", "first step"]
-        [turn] = store.turns(sid)
-        assert (turn.outcome, turn.steps) == ("interrupted", 1)
 
 
 def test_the_latest_session_of_a_source_skips_newer_ones_of_other_sources(tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing, suppress
@@ -134,3 +135,13 @@ async def add_knowledge_corpus(hub: Hub) -> list[str]:
         assert not outcome.is_error, outcome.text
         ids.append(outcome.structured["doc_id"])
     return ids
+
+
+# --- processes -----------------------------------------------------------------------------------------
+
+
+def python(code: str, *args: str) -> subprocess.Popen[str]:
+    """This interpreter running `code` with `args`, stdout and stderr captured as text."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
