@@ -1,55 +1,20 @@
-"""`looptune train` on a tiny model: configs, the assistant-only mask, loss going down, reload, resume after a kill."""
+"""`looptune train` on a tiny model: configs, the assistant-only mask, loss going down, reload, merge and export.
+
+Kills and torn checkpoints are in tests/faults/test_training_kills.py.
+"""
 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.trainrun import TIMEOUT_S, TRACE, looptune_train, write_config
 from training.sft.config import ConfigError, load_config
 from training.sft.data import DataError, Example, check_mask, encode
-
-TIMEOUT_S = 300
-TRACE = {
-    "messages": [
-        {"role": "system", "content": "You are a helpful assistant."},
-        {"role": "user", "content": "Add 'buy milk' for Friday"},
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": "tasks__add_task", "arguments": '{"title": "buy milk", "due": "2026-11-27"}'},
-                }
-            ],
-        },
-        {"role": "tool", "tool_call_id": "call_1", "content": "Added task id 1: buy milk (due 2026-11-27)"},
-        {"role": "assistant", "content": "Added 'buy milk', due Friday."},
-    ],
-    "tools": [
-        {
-            "type": "function",
-            "function": {
-                "name": "tasks__add_task",
-                "description": "Add a task.",
-                "parameters": {
-                    "type": "object",
-                    "properties": {"title": {"type": "string"}, "due": {"type": "string"}},
-                    "required": ["title"],
-                },
-            },
-        }
-    ],
-    "meta": {"category": "single_tool", "passed": True},
-}
 
 
 def test_flags_override_the_yaml_and_bad_values_name_their_source(tmp_path):
@@ -90,38 +55,6 @@ def test_a_mask_that_trains_nothing_or_never_the_end_of_turn_is_an_error(bundled
         check_mask(Example([5, end, 6, end], [1, 1, 1, 0], "t.jsonl:4"), bundled_tokenizer, 2)
 
 
-def write_data(folder: Path, copies: int = 16) -> Path:
-    data = folder / "traces.jsonl"
-    data.write_text("".join(json.dumps(TRACE) + "\n" for _ in range(copies)) + '{"broken": true}\n')
-    return data
-
-
-def write_config(folder: Path, model: Path, **more) -> Path:
-    config = {
-        "base_model": str(model),
-        "data": str(write_data(folder)),
-        "output_dir": str(folder / "out"),
-        "lora_r": 4,
-        "lora_alpha": 8,
-        "target_modules": ["q_proj", "v_proj", "o_proj", "up_proj", "down_proj"],
-        "learning_rate": 3e-2,
-        "warmup_ratio": 0.0,
-        "grad_accumulation": 1,
-        "logging_steps": 1,
-        "max_steps": 8,
-        "save_steps": 4,
-        **more,
-    }
-    path = folder / "train.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def looptune_train(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "agent.cli.main", "train", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S)
-
-
 def test_training_lowers_the_loss_and_writes_an_adapter_that_reloads_with_the_same_logits(tmp_path, tiny_model_dir):
     import torch
     from peft import PeftModel
@@ -155,27 +88,6 @@ def test_training_lowers_the_loss_and_writes_an_adapter_that_reloads_with_the_sa
         )
         base = AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval()(ids).logits
     assert torch.allclose(served, reference, atol=1e-5) and not torch.allclose(served, base, atol=1e-3)
-
-
-def test_a_run_killed_mid_way_resumes_from_its_last_checkpoint(tmp_path, tiny_model_dir):
-    config = write_config(tmp_path, tiny_model_dir, max_steps=12, save_steps=2)
-    command = [sys.executable, "-m", "agent.cli.main", "train", str(config)]
-    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    checkpoint = tmp_path / "out" / "checkpoint-4" / "trainer_state.json"
-    deadline = time.monotonic() + TIMEOUT_S
-    while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling another process's files; bounded by the deadline
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=TIMEOUT_S)
-    assert checkpoint.exists() and not (tmp_path / "out" / "adapter_model.safetensors").exists()
-
-    done = looptune_train(str(config), "--resume", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    log = [json.loads(line) for line in (tmp_path / "out" / "train_log.jsonl").read_text().splitlines()]
-    steps = [e["step"] for e in log if "loss" in e]
-    assert steps[0] > 4 and steps[-1] == 12  # the resumed run logged only the steps after its checkpoint
-    state = json.loads((tmp_path / "out" / "checkpoint-12" / "trainer_state.json").read_text())
-    assert state["global_step"] == 12
 
 
 def test_qlora_on_a_cpu_machine_is_a_clear_error(tmp_path, tiny_model_dir):

@@ -134,7 +134,15 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | 
         speed = f"  {float(entry['num_tokens']) / elapsed:.0f} tok/s" if "num_tokens" in entry else ""
         err.print(Text(f"step {step}/{total}  {loss}{speed}  elapsed {elapsed / 60:.1f} min  eta {eta / 60:.1f} min"))
 
-    trainer, result = train(config, base, train_examples, eval_examples, resume=args.resume, on_log=show)
+    trainer, result = train(
+        config,
+        base,
+        train_examples,
+        eval_examples,
+        resume=args.resume,
+        on_log=show,
+        on_notice=lambda m: err.print(Text(m)),
+    )
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
         return None
     written = write_outputs(trainer, result, config, base, report, train_examples)

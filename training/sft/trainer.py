@@ -3,8 +3,9 @@
 The examples already carry labels (-100 outside assistant turns), so TRL
 neither re-renders nor re-masks them: what was checked is what is trained.
 Checkpoints every `save_steps` (last `save_total_limit` kept) hold the
-adapter, optimizer, scheduler and RNG states, so `resume` continues a killed
-run where its last checkpoint left it. With `share_prefix`, a row is a group
+adapter, optimizer, scheduler and RNG states, are written under a temporary
+name and renamed when complete (training.sft.checkpoints), so `resume`
+continues a killed run from its newest complete checkpoint. With `share_prefix`, a row is a group
 of examples whose shared prefix runs once (training.sft.groups). It knows
 nothing of the CLI.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from training.sft.checkpoints import atomic_checkpoints, resume_point
 from training.sft.compact import compact_trainer_class
 from training.sft.config import TrainConfig
 from training.sft.data import Example
@@ -26,6 +28,7 @@ from training.sft.groups import MIN_SHARED, GroupCollator, group_examples, group
 from training.sft.model import Base
 
 OnLog = Callable[[dict[str, Any]], None]
+OnNotice = Callable[[str], None]
 
 
 @dataclass
@@ -40,12 +43,6 @@ class TrainResult:
     @property
     def tokens_per_s(self) -> float:
         return self.tokens / self.seconds if self.seconds else 0.0
-
-
-def last_checkpoint(output_dir: Path) -> Path | None:
-    """The newest `checkpoint-N` directory, if any."""
-    found = [p for p in output_dir.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
-    return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
 
 
 def _dataset(examples: list[Example]):
@@ -137,6 +134,7 @@ def train(
     *,
     resume: bool = False,
     on_log: OnLog | None = None,
+    on_notice: OnNotice | None = None,
 ) -> tuple[Any, TrainResult]:
     """Fine-tune a LoRA on `train_examples`; returns the trainer (holding the PEFT model) and the figures."""
     from transformers import PrinterCallback, TrainerCallback
@@ -156,8 +154,8 @@ def train(
             if on_log is not None:
                 on_log(entry)
 
-    checkpoint = last_checkpoint(Path(config.output_dir)) if resume else None
-    trainer_class = compact_trainer_class() if config.loss_positions == "trained" else SFTTrainer
+    checkpoint = resume_point(Path(config.output_dir), on_notice or (lambda _: None)) if resume else None
+    trainer_class = atomic_checkpoints(compact_trainer_class() if config.loss_positions == "trained" else SFTTrainer)
     train_dataset, collator = _train_data(config, train_examples)
     with _library_deprecations():
         trainer = trainer_class(
