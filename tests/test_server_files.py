@@ -71,6 +71,15 @@ async def test_a_long_listing_is_capped_with_a_count_of_the_rest(hub, root):
     assert len(outcome.structured["entries"]) == 200 and outcome.structured["total"] == 205
 
 
+async def test_a_missing_path_says_what_the_closest_existing_folder_holds(hub, root):
+    (root / "guess" / "src").mkdir(parents=True)
+    (root / "guess" / "b.txt").write_text("x")
+    wrong_folder = await call(hub, "list_dir", path="guess/notes")
+    wrong_file = await call(hub, "read_file", path="guess/src/deep/todo.txt")
+    assert wrong_folder.is_error and "'guess/notes' does not exist; 'guess' holds: b.txt, src/; " in wrong_folder.text
+    assert wrong_file.is_error and "'guess/src/deep/todo.txt' does not exist; 'guess/src' is empty; " in wrong_file.text
+
+
 async def test_a_big_file_is_truncated_with_a_note_and_bad_utf8_is_replaced(hub, root):
     (root / "big.txt").write_bytes(b"\xff" + b"a" * (reading.READ_LIMIT + 10))
     outcome = await call(hub, "read_file", path="big.txt")
@@ -110,7 +119,7 @@ async def test_delete_file_removes_a_file_and_refuses_a_folder(hub, root):
     assert folder.is_error and "'trash' is a folder; delete_file works on files only" in folder.text
     assert deleted.text == "deleted 'trash/old.txt' (3 bytes)"
     assert not (root / "trash" / "old.txt").exists() and (root / "trash").is_dir()
-    assert again.is_error and "does not exist" in again.text and HINT in again.text
+    assert again.is_error and "'trash/old.txt' does not exist; 'trash' is empty; " in again.text and HINT in again.text
 
 
 async def test_content_over_the_size_cap_is_refused(hub, root):

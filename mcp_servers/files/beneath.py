@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mcp_servers._common import ToolError
-from mcp_servers.files.paths import HINT, Target
+from mcp_servers.files.paths import HINT, Target, printable
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: opening a FIFO for reading must not hang the server.
@@ -35,14 +35,44 @@ _REASONS = {
 }
 
 
+SHOWN_NEARBY = 12  # names of the closest existing folder shown with a "does not exist"
+
+
 @contextmanager
-def os_errors(shown: str) -> Iterator[None]:
-    """Turn an OSError inside the block into a ToolError naming `shown`."""
+def os_errors(target: Target) -> Iterator[None]:
+    """Turn an OSError inside the block into a ToolError naming the target.
+
+    A path that does not exist says what the closest existing folder holds: a
+    model that guessed a folder name (say 'notes' for "the files here") can
+    correct itself from the error instead of guessing again.
+    """
     try:
         yield
     except OSError as exc:
         reason = _REASONS.get(exc.errno or 0, exc.strerror or "cannot be used")
-        raise ToolError(f"'{shown}' {reason}; {HINT}") from None
+        nearby = _nearby(target) if exc.errno == errno.ENOENT else ""
+        raise ToolError(f"'{target.shown}' {reason}; {nearby + '; ' if nearby else ''}{HINT}") from None
+
+
+def _nearby(target: Target) -> str:
+    """'FOLDER holds: a/, b.txt, ...' for the deepest existing folder on the target's way."""
+    for depth in range(len(target.parts) - 1, -1, -1):
+        try:
+            fd = open_dir(target, depth)
+        except OSError:
+            continue
+        try:
+            with os.scandir(fd) as found:
+                names = sorted((e.name + "/" if e.is_dir(follow_symlinks=False) else e.name) for e in found)
+        finally:
+            os.close(fd)
+        folder = "/".join(target.parts[:depth]) or "."
+        if not names:
+            return f"'{folder}' is empty"
+        more = f", ... ({len(names) - SHOWN_NEARBY} more)" if len(names) > SHOWN_NEARBY else ""
+        shown = ", ".join(printable(n) for n in names[:SHOWN_NEARBY])
+        return f"'{folder}' holds: {shown}{more}"
+    return ""
 
 
 def open_dir(target: Target, depth: int | None = None, *, create: bool = False) -> int:

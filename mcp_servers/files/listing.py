@@ -38,7 +38,7 @@ def _line(entry: dict[str, Any]) -> str:
 
 def list_dir(target: Target) -> tuple[str, dict[str, Any]]:
     """The entries of the folder at `target` as text and data."""
-    with os_errors(target.shown):
+    with os_errors(target):
         try:
             fd = open_dir(target)
         except NotADirectoryError:

@@ -60,7 +60,7 @@ def open_regular(target: Target) -> tuple[int, int]:
     """An fd and the size of the regular file at `target`; other kinds are refused."""
     if not target.parts:
         raise ToolError("'.' is the workspace folder; use list_dir to see it, read_file for a file in it")
-    with os_errors(target.shown), parent_of(target) as parent:
+    with os_errors(target), parent_of(target) as parent:
         fd = os.open(target.name, READ_FLAGS, dir_fd=parent)
     info = os.fstat(fd)
     if stat.S_ISREG(info.st_mode):
@@ -74,7 +74,7 @@ def read_file(target: Target) -> tuple[str, dict[str, Any]]:
     """The text of the file at `target` (or a description of a binary one) and its data."""
     fd, size = open_regular(target)
     try:
-        with os_errors(target.shown):
+        with os_errors(target):
             head = read_head(fd, READ_LIMIT)
     finally:
         os.close(fd)

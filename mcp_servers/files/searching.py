@@ -98,7 +98,7 @@ def _walk(search: _Search, top: int, prefix: str) -> None:
 
 
 def _run(search: _Search, target: Target) -> None:
-    with os_errors(target.shown):
+    with os_errors(target):
         try:
             top = open_dir(target)
         except NotADirectoryError:

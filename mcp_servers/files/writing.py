@@ -53,7 +53,7 @@ def write_file(target: Target, content: str) -> tuple[str, dict[str, Any]]:
         raise ToolError(f"content is {len(payload):,} bytes; the limit is {WRITE_LIMIT:,} bytes per file")
     if not target.parts:
         raise ToolError("'.' is the workspace folder; give a file path such as 'notes.txt'")
-    with os_errors(target.shown), parent_of(target, create=True) as parent:
+    with os_errors(target), parent_of(target, create=True) as parent:
         before = lstat_in(parent, target.name)
         if before is not None and stat.S_ISLNK(before.st_mode):
             raise ToolError(f"'{target.shown}' became a symbolic link while in use; refused")
@@ -68,7 +68,7 @@ def write_file(target: Target, content: str) -> tuple[str, dict[str, Any]]:
 
 def delete_file(target: Target) -> tuple[str, dict[str, Any]]:
     """Delete the file (or the symbolic link itself) at `target`; folders are refused."""
-    with os_errors(target.shown), parent_of(target) as parent:
+    with os_errors(target), parent_of(target) as parent:
         info = lstat_in(parent, target.name)
         if info is None:
             raise FileNotFoundError
