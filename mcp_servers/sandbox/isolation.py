@@ -12,6 +12,8 @@ In the child, between fork and exec (`Confinement.preexec`), a run gets:
   process can be signalled, and when the run ends the kernel kills everything
   it left in the namespace (daemons, setsid escapes);
 - no-new-privileges, so setuid programs (sudo, su) cannot raise privileges;
+- a parent-death signal (SIGKILL), so a run dies with the server, even a
+  SIGKILLed one (and with a PID namespace, everything the run started);
 - the rlimits of `limits` and umask 077;
 - when the server runs as root: a fresh uid/gid of its own (from a range no
   account uses) with no supplementary groups. That makes RLIMIT_NPROC bite
@@ -39,6 +41,7 @@ the result in words for the tool description and the server's log.
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import os
 import resource
@@ -63,6 +66,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 PROCESSES = CLONE_NEWPID | CLONE_NEWNS
 LAUNCHER = str(Path(__file__).with_name("pidinit.py"))
+PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -121,21 +125,16 @@ class Confinement:
         # Without root, the launcher needs to be root in its user namespace to mount /proc.
         maps = _root_maps() if self.pid_isolated and namespaces & CLONE_NEWUSER else []
         switch_user = uid is not None and not self.pid_isolated
+        server = os.getpid()
 
         def confine() -> None:
             if namespaces and _UNSHARE(namespaces) != 0:
                 raise OSError(ctypes.get_errno(), "unshare failed")
-            if maps and _PRCTL is not None:
+            if maps:
                 # /proc/self of a non-dumpable process (one that changed uid) is root's: we could not write the maps.
-                _PRCTL(PR_SET_DUMPABLE, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-            for path, text in maps:
-                fd = os.open(path, os.O_WRONLY)
-                try:
-                    os.write(fd, text)
-                finally:
-                    os.close(fd)
-            if _PRCTL is not None:
-                _PRCTL(PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+                _prctl(PR_SET_DUMPABLE, 1)
+                _write_all(maps)
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
             for kind, pair in limits:
                 resource.setrlimit(kind, pair)
             os.umask(0o077)
@@ -143,6 +142,11 @@ class Confinement:
                 os.setgroups([])
                 os.setgid(uid)
                 os.setuid(uid)
+            # Last, since a change of user clears it: the run dies with the server thread that waits for it
+            # (with a PID namespace, so does everything in it), even when the server is SIGKILLed.
+            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != server:
+                raise OSError(errno.ESRCH, "the server exited while the run was starting")
 
         return confine
 
@@ -184,6 +188,20 @@ class Confinement:
             else "other processes are visible, command lines included (no PID namespace on this host)"
         )
         return f"Runs as {user}; {network}; {processes}; no seccomp"
+
+
+def _prctl(option: int, value: int) -> None:
+    if _PRCTL is not None:
+        _PRCTL(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def _write_all(files: list[tuple[str, bytes]]) -> None:
+    for path, text in files:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, text)
+        finally:
+            os.close(fd)
 
 
 def _root_maps() -> list[tuple[str, bytes]]:

@@ -28,7 +28,7 @@ from agent.registry import ServerConfig
 from mcp_servers import sandbox
 from mcp_servers.sandbox import isolation, limits, proctable
 from tests.faults.bundled import SANDBOX_SECRET as SECRET
-from tests.faults.bundled import alive, kill_all, sandbox_hub, still_runs, with_marker
+from tests.faults.bundled import alive, kill_all, python, sandbox_hub, still_runs, with_marker
 from tests.faults.bundled import run_python as run
 
 pytestmark = pytest.mark.anyio
@@ -345,3 +345,42 @@ async def test_a_host_that_allows_no_namespaces_says_so_in_the_tool_description_
     assert "network NOT isolated on this host" in description
     assert f"isolation: {shortfall}" in [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert outcome.structured["stdout"] == "still runs\n"
+
+
+SERVER_RUNNING = """
+import sys
+from mcp_servers.sandbox import isolation, runner
+code = sys.argv[1]
+print("running", flush=True)
+runner.run(code, 50, isolation.probe())
+"""
+
+
+def test_a_run_ends_when_the_server_running_it_is_killed(record_property):
+    # A chat that exits abruptly takes its servers down with SIGKILL: nothing a run started may outlive them.
+    tag = uuid.uuid4().hex
+    marker = f"looptune-orphan-{tag}"
+    code = (  # the marker is assembled in the run, so the server's own argv does not hold it
+        "import subprocess, sys, time\n"
+        f"sleeper = [sys.executable, '-c', 'import time; time.sleep(600)', 'looptune-orphan-' + {tag!r}]\n"
+        "subprocess.Popen(sleeper, start_new_session=True)\n"
+        "time.sleep(600)\n"
+    )
+    server = python(SERVER_RUNNING, code)
+    try:
+        assert server.stdout is not None and server.stdout.readline() == "running\n"
+        deadline = time.monotonic() + 20
+        while len(with_marker(marker)) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert with_marker(marker), "the run never started its sleeper"
+        server.kill()
+        server.communicate(timeout=10)
+        while with_marker(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = with_marker(marker)
+    finally:
+        kill_all(with_marker(marker))
+    if not HOST.pid_isolated:
+        record_property("isolation_case", "no PID namespace: a setsid child outlives a killed server")
+        pytest.skip(f"no PID namespace on this host: {'; '.join(HOST.shortfalls)}")
+    assert left == []
