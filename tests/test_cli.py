@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -295,3 +296,53 @@ def test_mcp_tools_for_a_server_that_fails_to_start_says_so_instead_of_an_empty_
     assert done.returncode == 1
     assert "server 'broken' failed to start" in done.stderr and "No module named no_such_module_xyz" in done.stderr
     assert "tool" not in done.stdout  # no table header over nothing
+
+
+def small_vocab_model(out: Path, tokenizer_dir: Path, size: int = 512) -> Path:
+    """A tiny Llama whose tokenizer is the bundled one cut to its first `size` tokens (a fast GGUF to convert)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    data = json.loads((tokenizer_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    vocab = {token: i for token, i in data["model"]["vocab"].items() if i < size}
+    data["model"]["vocab"] = vocab
+    data["model"]["merges"] = [
+        m for m in data["model"]["merges"] if m[0] in vocab and m[1] in vocab and "".join(m) in vocab
+    ]
+    data["added_tokens"] = [t for t in data["added_tokens"] if t["id"] < size]
+    out.mkdir()
+    (out / "tokenizer.json").write_text(json.dumps(data), encoding="utf-8")
+    for name in ("tokenizer_config.json", "chat_template.jinja"):
+        shutil.copy(tokenizer_dir / name, out / name)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=size, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=2,
+    )  # fmt: skip
+    LlamaForCausalLM(config).save_pretrained(out)
+    return out
+
+
+def test_the_first_start_on_a_gguf_shows_real_progress_where_the_cache_goes_and_its_size(
+    tmp_path, tiny_model_dir, monkeypatch
+):
+    import gguf
+
+    from agent.backends.local.source import resolve
+    from training.sft.gguf_export import write_gguf
+
+    model = write_gguf(small_vocab_model(tmp_path / "small", tiny_model_dir), tmp_path / "tiny.gguf")
+    tensors = len(gguf.GGUFReader(str(model)).tensors)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LOOPTUNE_CACHE_DIR", str(cache))
+    load = "import sys; from agent.backends.local import loader, source; loader.load_model(source.resolve(sys.argv[1]))"
+    done = subprocess.run([sys.executable, "-c", load, str(model)], **RUN)
+    assert done.returncode == 0, done.stderr
+    [converted] = (cache / "models").iterdir()  # no staging directory left beside it
+    size = sum(f.stat().st_size for f in converted.rglob("*") if f.is_file())
+    text = " ".join(done.stderr.split())
+    assert f"first use of tiny.gguf: converting it once to an fp32 copy in {converted}" in text
+    assert re.search(rf"reading GGUF metadata\W+[0-9:]+ \W+ dequantising tensors\W+{tensors}/{tensors} tensors", text)
+    assert re.search(r"writing the fp32 copy\W+[0-9]+ MiB", text)
+    assert f"cached tiny ({size / 2**20:.0f} MiB) at {converted}" in text
+    assert resolve(str(model)).directory == converted  # later starts load the cache

