@@ -348,9 +348,9 @@ async def test_a_host_that_allows_no_namespaces_says_so_in_the_tool_description_
 
 
 SERVER_RUNNING = """
-import sys
+import sys, tempfile
 from mcp_servers.sandbox import isolation, runner
-code = sys.argv[1]
+code, tempfile.tempdir = sys.argv[1:]
 print("running", flush=True)
 runner.run(code, 50, isolation.probe())
 """
@@ -366,7 +366,10 @@ def test_a_run_ends_when_the_server_running_it_is_killed(record_property):
         "subprocess.Popen(sleeper, start_new_session=True)\n"
         "time.sleep(600)\n"
     )
-    server = python(SERVER_RUNNING, code)
+    # Not in tmp_path, which the run's user cannot enter; removed here, since the killed server cannot.
+    folders = Path(tempfile.mkdtemp(prefix="looptune-test-"))
+    folders.chmod(0o755)
+    server = python(SERVER_RUNNING, code, str(folders))
     try:
         assert server.stdout is not None and server.stdout.readline() == "running\n"
         deadline = time.monotonic() + 20
@@ -380,6 +383,7 @@ def test_a_run_ends_when_the_server_running_it_is_killed(record_property):
         left = with_marker(marker)
     finally:
         kill_all(with_marker(marker))
+        shutil.rmtree(folders, ignore_errors=True)
     if not HOST.pid_isolated:
         record_property("isolation_case", "no PID namespace: a setsid child outlives a killed server")
         pytest.skip(f"no PID namespace on this host: {'; '.join(HOST.shortfalls)}")
