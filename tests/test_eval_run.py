@@ -14,24 +14,12 @@ from pathlib import Path
 import anyio
 import pytest
 
-from eval.families import generate_tasks
 from eval.suite import with_distractors
-from eval.tasks import parse_task, write_tasks
+from eval.tasks import parse_task
 from tests.conftest import TOY
+from tests.evalfiles import TIMEOUT_S, looptune, real_tasks
 
-TIMEOUT_S = 120
 VOID = {"meta", "br", "img", "input", "link", "hr", "circle", "rect", "line", "polyline", "path"}
-
-
-def looptune(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S
-    )
-
-
-def real_tasks(path: Path, n: int = 10) -> Path:
-    write_tasks(path, generate_tasks(["single_tool", "no_tool", "multi_step"], "test", n, seed=7))
-    return path
 
 
 def report(run: Path) -> dict:
@@ -309,23 +297,6 @@ def test_bad_flag_values_are_refused_with_the_flag_named(capsys):
         main(["eval", "t.jsonl", "-o", "run", "--distractors", "some"])
     assert exit_.value.code == 2
     assert "argument --distractors: must be all, none or a number of servers, got 'some'" in capsys.readouterr().err
-
-
-def test_a_broken_task_file_is_refused_naming_its_line_and_no_run_is_started(tmp_path):
-    tasks = real_tasks(tmp_path / "tasks.jsonl", n=2)
-    tasks.write_text(tasks.read_text() + '{"id": "x"}\n')
-    done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", cwd=tmp_path)
-    assert done.returncode == 2 and "tasks.jsonl:3" in done.stderr
-    assert not (tmp_path / "run").exists()
-
-
-def test_resuming_a_run_whose_settings_file_is_broken_names_the_file_and_field(tmp_path):
-    tasks = real_tasks(tmp_path / "tasks.jsonl", n=2)
-    assert looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", cwd=tmp_path).returncode == 0
-    settings = json.loads((tmp_path / "run" / "run.json").read_text())
-    (tmp_path / "run" / "run.json").write_text(json.dumps({**settings, "trials": 0}))
-    done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", "--resume", cwd=tmp_path)
-    assert done.returncode == 2 and "run/run.json: field trials:" in done.stderr
 
 
 def test_an_adapter_for_a_backend_without_adapters_is_refused(tmp_path):
