@@ -86,7 +86,8 @@ async def test_text_the_grammar_forces_is_verified_as_a_draft_without_changing_t
     drafted, plain = backend(tiny_model_dir, draft_len=8), backend(tiny_model_dir, draft_len=0)
     a = await turn(drafted, conversation(0), tool_choice="required", max_tokens=60)
     b = await turn(plain, conversation(0), tool_choice="required", max_tokens=60)
-    assert a.message == b.message and a.message.calls
+    assert a.message.content == b.message.content and a.message.calls  # call ids are unique, so compare the rest
+    assert [c.function for c in a.message.calls] == [c.function for c in b.message.calls]
     assert drafted.last_stats.accepted > 5
     assert drafted.last_stats.forwards < plain.last_stats.forwards
 

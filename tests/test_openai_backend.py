@@ -369,3 +369,14 @@ async def test_calls_a_server_sends_without_ids_get_ids_unique_across_turns(
     server.script(nameless, nameless)
     ids = [call.id for _ in range(2) for call in (await run(backend))[1].message.calls]
     assert len(set(ids)) == 4 and all(i.startswith("call_") for i in ids)
+
+
+async def test_a_response_schema_is_sent_as_openais_response_format(server: FakeOpenAI, backend: OpenAIBackend) -> None:
+    room = {"type": "object", "properties": {"room": {"enum": ["hall", "kitchen"]}}, "required": ["room"]}
+    await run(backend, ChatRequest(messages=ASK.messages, response_schema={"type": "object"}))
+    assert server.requests[-1]["response_format"] == {"type": "json_object"}
+    await run(backend, ChatRequest(messages=ASK.messages, response_schema=room))
+    sent = server.requests[-1]["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["schema"] == room and sent["json_schema"]["name"]
+    await run(backend)
+    assert "response_format" not in server.requests[-1]

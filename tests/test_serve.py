@@ -10,6 +10,7 @@ and named tool choice always give valid calls (the grammar, not luck).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -256,3 +257,68 @@ def test_the_printed_chat_line_names_the_model_and_how_to_pass_the_key_without_p
     assert chat_hint(url, "my model", key_reference("s3cret", None)) == f"OPENAI_API_KEY=KEY {line}"
     monkeypatch.setenv("LOOPTUNE_API_KEY", "s3cret")
     assert chat_hint(url, "my model", key_reference(None, None)) == f'OPENAI_API_KEY="$LOOPTUNE_API_KEY" {line}'
+
+
+@pytest.fixture(scope="module")
+def plain(tiny_model_dir: Path) -> Iterator[str]:
+    """The random tiny model, served: what it writes is noise unless a grammar shapes it."""
+    with serving(tiny_model_dir) as url:
+        yield url
+
+
+ROOM = {
+    "type": "object",
+    "properties": {"room": {"enum": ["hall", "kitchen"]}, "on": {"type": "boolean"}},
+    "required": ["room", "on"],
+    "additionalProperties": False,
+}
+
+
+def test_a_json_schema_response_format_is_followed_even_by_a_random_model_whole_and_streamed(plain):
+    api = client(plain)
+    schema = {"type": "json_schema", "json_schema": {"name": "room", "schema": ROOM, "strict": True}}
+    for seed in range(3):
+        reply = api.chat.completions.create(
+            model=model_id(plain), messages=ask("Which room?"), response_format=schema, seed=seed, temperature=1.0
+        )
+        assert reply.choices[0].finish_reason == "stop"
+        jsonschema.validate(json.loads(reply.choices[0].message.content), ROOM)
+    chunks = api.chat.completions.create(
+        model=model_id(plain), messages=ask("Hi."), response_format=schema, stream=True
+    )
+    jsonschema.validate(json.loads("".join(c.choices[0].delta.content or "" for c in chunks if c.choices)), ROOM)
+
+
+def test_a_json_object_response_format_makes_even_a_random_model_answer_with_a_json_object(plain):
+    api = client(plain)
+    free = api.chat.completions.create(model=model_id(plain), messages=ask("Hi."), max_tokens=40, temperature=0)
+    assert not (free.choices[0].message.content or "").startswith("{")  # left alone, the model writes noise
+    for seed in range(3):
+        reply = api.chat.completions.create(
+            model=model_id(plain),
+            messages=ask("Hi."),
+            response_format={"type": "json_object"},
+            max_tokens=40,
+            seed=seed,
+            temperature=1.0,
+        )
+        content = reply.choices[0].message.content
+        assert content.startswith("{"), content
+        if reply.choices[0].finish_reason == "stop":  # a random model may not close it within 40 tokens
+            assert isinstance(json.loads(content), dict)
+    text = api.chat.completions.create(
+        model=model_id(plain), messages=ask("Hi."), max_tokens=40, temperature=0, response_format={"type": "text"}
+    )
+    assert text.choices[0].message.content == free.choices[0].message.content
+
+
+def test_tool_call_ids_are_unique_openai_style_ids_not_a_counter(plain):
+    api = client(plain)
+    replies = [
+        api.chat.completions.create(
+            model=model_id(plain), messages=ask("Lights."), tools=SWITCHES, tool_choice="required", seed=seed
+        )
+        for seed in range(2)
+    ]
+    ids = [call.id for reply in replies for call in reply.choices[0].message.tool_calls]
+    assert len(set(ids)) == len(ids) >= 2 and all(re.fullmatch(r"call_[0-9a-f]{24}", i) for i in ids), ids

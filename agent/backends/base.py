@@ -34,6 +34,8 @@ class ChatRequest:
     tool_choice: str | dict[str, Any] | None = None
     # A conversation too long for the context loses its oldest turns (the chat); False: ContextOverflow (an API).
     truncate: bool = True
+    # The reply must be one JSON value matching this schema, no tool calls (OpenAI's response_format).
+    response_schema: dict[str, Any] | None = None
 
 
 @dataclass

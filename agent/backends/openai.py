@@ -218,10 +218,19 @@ def request_body(request: ChatRequest, model: str, *, stream: bool) -> dict[str,
         "seed": request.seed,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
+    if request.response_schema is not None:
+        body["response_format"] = _response_format(request.response_schema)
     body["stream"] = stream
     if stream:
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+def _response_format(schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's response_format for a reply schema: JSON mode for any object, else a (non-strict) JSON schema."""
+    if schema == {"type": "object"}:
+        return {"type": "json_object"}
+    return {"type": "json_schema", "json_schema": {"name": "response", "schema": schema}}
 
 
 async def sse_data(lines: AsyncIterator[str]) -> AsyncIterator[str]:

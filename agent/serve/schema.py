@@ -2,14 +2,17 @@
 
 Fields OpenAI defines that change nothing here (`user`, `metadata`,
 `store`, ...) are accepted and ignored, as vLLM does; fields whose effect we
-cannot honour (`n` > 1, `logprobs`) are refused rather than silently
-dropped. It knows nothing of HTTP or of which backend serves the request.
+cannot honour (`n` > 1, `logprobs`, `response_format` beside tools) are
+refused rather than silently dropped. `response_format` json_object and
+json_schema become the request's response schema, which the backend's
+grammar enforces. It knows nothing of HTTP or of which backend serves the request.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
@@ -43,6 +46,19 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class JsonSchemaFormat(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    name: str = Field(min_length=1, max_length=64)
+    schema_: dict[str, Any] = Field(default_factory=lambda: {"type": "object"}, alias="schema")
+    strict: bool | None = None  # the grammar enforces the schema either way
+
+
+class ResponseFormat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+
+
 class ChatBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -61,6 +77,7 @@ class ChatBody(BaseModel):
     stream_options: StreamOptions | None = None
     n: int = Field(1, ge=1, le=1)
     logprobs: bool | None = Field(None, description="not supported")
+    response_format: ResponseFormat | None = None
 
     @model_validator(mode="after")
     def _supported(self) -> ChatBody:
@@ -127,6 +144,7 @@ def chat_request(body: ChatBody) -> ChatRequest:
             raise RequestError(f"tool_choice names {wanted!r}, which is not in tools", "tool_choice")
         choice = "required"
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
+    schema = response_schema(body.response_format, bool(tools) and choice != "none")
     return ChatRequest(
         messages=list(body.messages),
         tools=tools,
@@ -136,4 +154,30 @@ def chat_request(body: ChatBody) -> ChatRequest:
         stop=stop,
         seed=body.seed,
         tool_choice=choice,
+        response_schema=schema,
     )
+
+
+def response_schema(fmt: ResponseFormat | None, with_tools: bool) -> dict[str, Any] | None:
+    """The JSON schema the whole reply must match (None: free text); RequestError if it cannot be honoured."""
+    if fmt is None or fmt.type == "text":
+        return None
+    if with_tools:  # the grammar makes the whole reply one JSON value, which leaves no room for a call
+        raise RequestError(
+            "response_format json_object/json_schema cannot be combined with tools here", "response_format"
+        )
+    if fmt.type == "json_object":
+        return {"type": "object"}
+    if fmt.json_schema is None:
+        raise RequestError(
+            "json_schema is required with type json_schema", "response_format.json_schema", "missing_required_parameter"
+        )
+    schema = fmt.json_schema.schema_
+    param = "response_format.json_schema.schema"
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise RequestError(f"the schema is not a valid JSON schema: {exc.message}", param) from exc
+    if schema.get("type", "object") != "object":
+        raise RequestError(f"the schema's root must be an object, not {schema['type']!r}", param)
+    return schema

@@ -300,3 +300,23 @@ def test_error_codes_are_openai_style_strings_or_null_never_the_http_status(guar
     with pytest.raises(openai.BadRequestError) as caught:
         client(guarded.url, KEY).chat.completions.create(model=model, messages=ask("x"), n=3)
     assert caught.value.code == "integer_above_max_value" and caught.value.param == "n"
+
+
+def test_a_response_format_that_cannot_be_honoured_is_a_400_naming_it(guarded, http):
+    chat = {"model": _model(guarded), "messages": ask("x"), "max_tokens": 2}
+    schema = {"name": "bad", "schema": {"type": "object", "properties": {"a": {"type": "nonsense"}}}}
+    cases = [
+        ({"type": "yaml"}, "response_format.type"),
+        ({"type": "json_schema"}, "response_format.json_schema"),
+        ({"type": "json_schema", "json_schema": schema}, "response_format.json_schema.schema"),
+        ({"type": "json_schema", "json_schema": {"name": "list", "schema": {"type": "array"}}}, None),
+    ]
+    for response_format, param in cases:
+        refused = http.post("/chat/completions", json={**chat, "response_format": response_format})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["param"] == (param or "response_format.json_schema.schema"), refused.text
+    with_tools = http.post(
+        "/chat/completions", json={**chat, "tools": TOOLS, "response_format": {"type": "json_object"}}
+    )
+    assert with_tools.status_code == 400 and with_tools.json()["error"]["param"] == "response_format"
+    _still_serves(guarded)

@@ -9,7 +9,7 @@ knows nothing of MCP, the hub or the loop: tools arrive as specs.
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +59,6 @@ class LocalBackend:
         self.adapters = Adapters(loaded.model, loaded.source.name)
         self.lock = anyio.Lock()
         self.last_stats = DecodeStats()
-        self._ids = itertools.count(1)
 
     @property
     def active_adapter(self) -> str | None:
@@ -135,7 +134,7 @@ class LocalBackend:
             cache,
             Sampler(SamplingParams(request.temperature, request.top_p, request.seed)),
             self.prompts.stop_ids,
-            constraint=self.prompts.constraint(request) if self.settings.constrain else None,
+            constraint=self.prompts.constraint(request) if self.settings.constrain or request.response_schema else None,
             draft_len=self.settings.draft_len,
             encode=self._encode,
         )
@@ -172,4 +171,4 @@ class LocalBackend:
     def _call(self, name: str, arguments: dict[str, Any] | str) -> ToolCall:
         # Minified, as the template renders it: the next step's prompt then re-tokenises to the same ids.
         text = arguments if isinstance(arguments, str) else arguments_json(arguments)
-        return ToolCall(id=f"call_{next(self._ids)}", function=FunctionCall(name=name, arguments=text))
+        return ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", function=FunctionCall(name=name, arguments=text))

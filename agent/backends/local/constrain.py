@@ -14,6 +14,8 @@ and after `</tool_call>` only another `\\n<tool_call>` or end-of-turn may follow
 cannot compile falls back to "any JSON object" for that tool, and if the tools'
 grammars still do not compile together every tool does (logged once per tool).
 The call text itself is spelled by agent.toolcalls.parsers.hermes.
+`ReplyGrammar` applies the same machinery to a whole reply that must be
+JSON matching a schema (OpenAI's response_format).
 
 It does not know prompts, templates, sampling or the model; it does not parse
 calls out of text (agent/toolcalls does), nor validate semantics a grammar
@@ -196,7 +198,7 @@ class _Vocab:
         self.info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size, stop_token_ids=[self.eos])
         self.decoded: list[bytes] = self.info.decoded_vocab
         self.compiler = xgr.GrammarCompiler(self.info, max_threads=2, cache_enabled=False)
-        self.grammars: OrderedDict[str, ToolGrammar] = OrderedDict()
+        self.grammars: OrderedDict[str, ToolGrammar | ReplyGrammar] = OrderedDict()
 
 
 class _Tokenizer:
@@ -277,6 +279,48 @@ class ToolGrammar:
 
     def _valid_rest(self, rest: bytes) -> bool:
         return xgr.GrammarMatcher(self.compiled).accept_string(OPEN + rest)
+
+
+class ReplyGrammar:
+    """A whole reply that must be one JSON value matching a schema (OpenAI's response_format), compiled once.
+
+    Its constraint is a `CallConstraint` that starts constrained: from the first token the grammar rules,
+    and once the value is complete only end-of-turn may follow. A schema xgrammar cannot compile falls
+    back to any JSON object, as a tool's does (with a warning in the log).
+    """
+
+    def __init__(self, vocab: _Vocab, schema: dict[str, Any]) -> None:
+        self.vocab = vocab
+        grammar, reason = arguments_grammar(schema)
+        try:
+            self.compiled = vocab.compiler.compile_grammar(xgr.Grammar.from_ebnf(grammar_text(grammar)))
+        except RuntimeError as exc:
+            grammar, reason = schema_grammar(ANY_OBJECT, strict=False), _first_line(exc)
+            self.compiled = vocab.compiler.compile_grammar(xgr.Grammar.from_ebnf(grammar_text(grammar)))
+        if reason is not None:
+            log.warning("response_format: the schema cannot be compiled (%s); any JSON object is allowed", reason)
+
+    @classmethod
+    def for_schema(cls, tokenizer: Any, schema: dict[str, Any], *, vocab_size: int | None = None) -> ReplyGrammar:
+        """The grammar for this schema, compiled once per (tokenizer, vocab size, schema)."""
+        size = len(tokenizer) if vocab_size is None else vocab_size
+        key = "reply:" + json.dumps(schema, sort_keys=True)  # tool-set keys are JSON lists: no clash
+        with _LOCK:
+            vocab = _vocab(tokenizer, size)
+            known = vocab.grammars.get(key)
+            grammar = known if isinstance(known, ReplyGrammar) else cls(vocab, schema)
+            vocab.grammars[key] = grammar
+            vocab.grammars.move_to_end(key)
+            while len(vocab.grammars) > GRAMMARS_PER_TOKENIZER:
+                vocab.grammars.popitem(last=False)
+        return grammar
+
+    def constraint(self) -> CallConstraint:
+        # Constrained from the first token, so CallConstraint never reaches its free-text state (trigger, bans).
+        return CallConstraint(self, required=True)  # type: ignore[arg-type]
+
+    def matcher(self, opened_with: bytes | None = None) -> xgr.GrammarMatcher:
+        return xgr.GrammarMatcher(self.compiled)
 
 
 def _log_fallbacks(tools: Sequence[ToolSpec], fallbacks: dict[str, str]) -> None:

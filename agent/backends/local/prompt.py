@@ -57,7 +57,15 @@ class PromptBuilder:
         return Prompt(ids, self._pinnable(messages, tools, ids), self.context - len(ids), notices)
 
     def constraint(self, request: ChatRequest):
-        """The tool-call grammar for this request, or None when it does not apply."""
+        """The grammar of the reply (its response schema), else of its tool calls; None when neither applies."""
+        if request.response_schema is not None:  # the whole reply is JSON, whichever template renders it
+            from agent.backends.local.constrain import ReplyGrammar
+
+            try:
+                reply = ReplyGrammar.for_schema(self.tokenizer, request.response_schema, vocab_size=self.vocab_size)
+            except (ValueError, RuntimeError) as exc:
+                raise BackendError(f"cannot build the reply grammar: {str(exc).strip().splitlines()[0]}") from exc
+            return reply.constraint()
         tools = self._tools(request)
         # The grammar writes calls exactly as hermes.jinja renders them; a model's own template may space
         # its JSON differently, and forcing ours on it would push it off the format it was trained on.
