@@ -1,8 +1,11 @@
-"""Abuse of `looptune serve`: wrong keys, bad bodies, floods, clients that leave, hostile adapter paths, taken ports.
+"""Abuse of `looptune serve`: wrong keys, bad bodies, floods, clients that leave, hostile sizes and paths, taken ports.
 
 Each case is driven over real HTTP (the official `openai` client where it
-can be) against a served tiny model; after each one the server must still
-answer. Most cases share one guarded server (`--api-key`, `--max-waiting 1`).
+can be). Most share one served tiny model behind an API key; after each
+case it must still answer. A busy model and an unforeseen bug are stood in
+for by backends that implement the real interface (a gate the test opens,
+an error nothing expects), served by the real app under uvicorn. Key and
+address rules are checked on the `looptune serve` command itself.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
 
+import anyio
 import httpx
 import pytest
 
-from agent.backends.base import BackendEvent, ChatRequest, TextDelta
+from agent.backends.base import BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.messages import AssistantMessage
+from agent.serve.app import ServeSettings, build_app
+from agent.serve.models import ServedModels
 from tests.serving import TIMEOUT_S, TOOLS, Server, ask, client, model_id, running, serve_argv
 
 openai = pytest.importorskip("openai")
@@ -29,7 +38,7 @@ KEY = "s3cret"
 
 @pytest.fixture(scope="module")
 def guarded(tiny_model_dir) -> Iterator[Server]:
-    with running(tiny_model_dir, "--api-key", KEY, "--max-waiting", "1") as server:
+    with running(tiny_model_dir, "--api-key", KEY) as server:
         yield server
 
 
@@ -98,16 +107,24 @@ def test_a_client_leaving_mid_stream_does_not_stop_the_server(guarded, http):
     _still_serves(guarded)
 
 
-def test_a_busy_server_answers_429_with_retry_after(guarded, http):
-    body = {"model": _model(guarded), "messages": ask("Hi."), "max_tokens": 1500, "stream": True}
-    with http.stream("POST", "/chat/completions", json=body) as running_one:
-        next(running_one.iter_lines())  # the model is busy with this one
-        with http.stream("POST", "/chat/completions", json=body) as waiting:
-            refused = httpx.post(f"{guarded.url}/chat/completions", json=body, headers=http.headers)
-            assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
-            assert refused.json()["error"]["type"] == "rate_limit_error"
-            assert waiting.status_code == 200
-    _still_serves(guarded)
+def test_a_busy_server_answers_429_with_retry_after_and_serves_the_one_in_line():
+    # The model is held busy by a gated backend for exactly as long as the case needs: a real model
+    # could finish its turn before the line fills, and the case would prove nothing.
+    backend = _Gated()
+    app = build_app(backend, ServedModels(backend, "gated", None), ServeSettings(max_waiting=1))
+    body = {"model": "gated", "messages": ask("Hi.")}
+    with _in_thread(app) as url, ThreadPoolExecutor(3) as pool:
+        post = partial(httpx.post, f"{url}/chat/completions", json=body, timeout=TIMEOUT_S)
+        running_one = pool.submit(post)
+        assert backend.entered.wait(TIMEOUT_S), "the first request never reached the model"
+        contenders = [pool.submit(post), pool.submit(post)]  # one place in line: one of them is refused
+        done, _ = wait(contenders, timeout=TIMEOUT_S, return_when=FIRST_COMPLETED)
+        [refused] = [f.result() for f in done]
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "1", refused.text
+        assert refused.json()["error"]["type"] == "rate_limit_error"
+        backend.gate.set()
+        served = [running_one.result(TIMEOUT_S)] + [f.result(TIMEOUT_S) for f in contenders if f not in done]
+        assert [r.status_code for r in served] == [200, 200]
 
 
 def test_a_folder_that_is_not_an_adapter_is_refused_with_400_naming_lora_path(guarded, http, tmp_path):
@@ -133,6 +150,32 @@ def test_a_seed_beyond_64_bits_is_a_400_naming_seed_and_the_connection_stays_usa
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["param"] == "seed"
     assert http.post("/chat/completions", json={**body, "seed": -(2**63)}).status_code == 200  # same connection
+
+
+class _Gated:
+    """A backend whose turns wait until the test opens the gate: the model is busy exactly as long as wanted."""
+
+    name = "gated"
+
+    def __init__(self) -> None:
+        self.entered, self.gate = threading.Event(), threading.Event()
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
+        self.entered.set()
+        await anyio.to_thread.run_sync(self.gate.wait, TIMEOUT_S, abandon_on_cancel=True)
+        yield Completion(AssistantMessage(content="done"), usage=Usage(1, 1))
+
+    async def aclose(self) -> None:
+        pass
+
+    def load_adapter(self, path: str, name: str | None = None) -> str:
+        return name or path
+
+    def use_adapter(self, name: str | None) -> None:
+        pass
+
+    def unload_adapter(self, name: str | None = None) -> None:
+        pass
 
 
 class _Crashing:
@@ -180,9 +223,6 @@ def _in_thread(app) -> Iterator[str]:
 
 
 def test_an_unexpected_error_is_a_500_error_object_and_the_keep_alive_connection_survives_it():
-    from agent.serve.app import build_app
-    from agent.serve.models import ServedModels
-
     backend = _Crashing()
     app = build_app(backend, ServedModels(backend, "crashing", None))
     body = {"model": "crashing", "messages": ask("Hi.")}
