@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 
 import anyio
 from rich.console import Console
@@ -21,7 +22,7 @@ from agent.cli.repl.completion import ChatCompleter
 from agent.cli.repl.elicit import Elicitor
 from agent.cli.repl.io import PlainIO
 from agent.cli.repl.render import RichRenderer
-from agent.cli.repl.terminal import TerminalIO
+from agent.cli.repl.terminal import TerminalIO, keys_not_echoed
 from agent.cli.repl.toolbar import toolbar
 from agent.cli.repl.view import PlainView
 from agent.sessions.store import SessionError, SessionStore, data_dir
@@ -83,5 +84,8 @@ async def chat(args: argparse.Namespace) -> int:
                 console.print(Text("Type /help for commands, Ctrl+D to leave.", style="dim"))
             if resume is not None:
                 session.resume(resume)
-            await session.run()
+            # prompt-toolkit takes the terminal over while it reads a line and hands it back as it found it:
+            # not echoing, so keys pressed during a turn never draw over its output.
+            with keys_not_echoed() if isinstance(io, TerminalIO) else nullcontext():
+                await session.run()
     return 0

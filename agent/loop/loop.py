@@ -39,6 +39,17 @@ Approver = Callable[[ToolCall], Awaitable[bool]]
 DECLINED = "Error: the user declined this call. Do not retry it; ask the user or continue without it."
 
 
+@asynccontextmanager
+async def _closing(stream: AsyncIterator[Any]) -> AsyncIterator[AsyncIterator[Any]]:
+    """`contextlib.aclosing` for any async iterator (one without `aclose` has nothing to close)."""
+    try:
+        yield stream
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
 class Toolbox(Protocol):
     """What the loop needs of the tools (the MCP hub is one)."""
 
@@ -179,11 +190,14 @@ class _Run:
             seed=self.config.seed,
             tool_choice=self.config.first_tool_choice if step == 1 else None,
         )
-        async for event in self.loop.backend.stream(request):
-            if isinstance(event, ModelDelta):
-                await self.send.send(TextDelta(step, event.text))
-            else:
-                return event
+        # Closed here, in this task, however the turn ends: a stream left to the garbage collector is
+        # finalized in another task, and a cancelled run must not leave the backend mid-turn until then.
+        async with _closing(self.loop.backend.stream(request)) as events:
+            async for event in events:
+                if isinstance(event, ModelDelta):
+                    await self.send.send(TextDelta(step, event.text))
+                else:
+                    return event
         raise BackendError(f"backend {self.loop.backend.name!r} ended its turn without a completion")
 
     async def _run_calls(self, step: int, calls: list[ToolCall], unparsed: dict[str, str]) -> list[dict[str, Any]]:

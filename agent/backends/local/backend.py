@@ -3,8 +3,12 @@
 Each turn renders the conversation with the model's tool-aware template (or
 the project's Hermes template), reuses the KV cache of the longest known
 token prefix, decodes under the tool-call grammar, and parses tool calls back
-out of the text. Decoding runs in a worker thread, one turn at a time. It
-knows nothing of MCP, the hub or the loop: tools arrive as specs.
+out of the text. A turn is a generator stepped on the tensor thread one
+forward pass at a time (a prefill chunk or a decode step), so cancelling the
+caller stops it within one pass. Nothing is held across steps that a
+consumer must release: a stream that is cancelled, closed late or never
+closed leaves the backend usable. It knows nothing of MCP, the hub or the
+loop: tools arrive as specs.
 """
 
 from __future__ import annotations
@@ -17,10 +21,10 @@ from typing import Any
 
 import anyio
 
-from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.base import BackendEvent, ChatRequest, Completion, TextDelta, Usage
 from agent.backends.local import worker
 from agent.backends.local.adapters import Adapters
-from agent.backends.local.decode import DecodeStats, Generation
+from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
 from agent.backends.local.loader import Loaded
 from agent.backends.local.prefix_cache import PrefixCache
@@ -32,6 +36,7 @@ from agent.messages import AssistantMessage, FunctionCall, ToolCall
 from agent.toolcalls import arguments_json
 
 DEFAULT_MAX_TOKENS = 1024
+_END = object()  # the turn generator is exhausted
 
 
 @dataclass
@@ -43,6 +48,7 @@ class LocalSettings:
     draft_len: int = 8  # prompt-lookup draft tokens per forward; 0 = plain one-token decoding
     int8: bool = False  # int8 weight-only decoding: faster, not bit-identical to fp32 (see bench/)
     max_tokens: int = DEFAULT_MAX_TOKENS
+    prefill_chunk: int = PREFILL_CHUNK  # prompt tokens per forward pass: the most a cancel waits for
 
 
 class LocalBackend:
@@ -57,7 +63,7 @@ class LocalBackend:
         self.prompts = PromptBuilder(loaded.tokenizer, loaded.model.config)
         self.cache = PrefixCache()
         self.adapters = Adapters(loaded.model, loaded.source.name)
-        self.lock = anyio.Lock()
+        self.weights = 0  # bumped when an adapter changes the weights: a turn decoding across it keeps no cache
         self.last_stats = DecodeStats()
 
     @property
@@ -86,6 +92,7 @@ class LocalBackend:
         worker.run(self._changing_weights, self.adapters.unload, name)
 
     def _changing_weights(self, change, *args):
+        self.weights += 1
         self.cache.clear()
         try:
             return change(*args)
@@ -93,40 +100,44 @@ class LocalBackend:
             self.engine.refresh()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
-        """Decode one turn in a worker thread, streaming safe text."""
-        completion = None
-        async with self.lock:
-            turn = self._turn(request)  # a generator; each step runs in a worker thread
-            try:
-                while (event := await worker.arun(next, turn, None)) is not None:
-                    if isinstance(event, Completion):
-                        completion = event
-                        break
+        """Decode one turn on the tensor thread, streaming safe text; cancelling stops it within a forward pass."""
+        turn = self._turn(request)
+        try:
+            # A cancelled caller waits for the step in flight (one forward pass), then stops stepping.
+            while (event := await worker.arun(next, turn, _END)) is not _END:
+                if event is not None:
                     yield event
-            finally:
-                turn.close()
-        if completion is None:
-            raise BackendError("local backend: the turn ended without a completion")
-        yield completion
+                if isinstance(event, Completion):
+                    return
+        finally:
+            with anyio.CancelScope(shield=True):  # a cancelled turn still keeps its cache, on the tensor thread
+                await worker.arun(turn.close)
 
     async def aclose(self) -> None:
-        self.cache.clear()
+        await worker.arun(self.cache.clear)
 
-    def _turn(self, request: ChatRequest) -> Iterator[BackendEvent]:
+    def _turn(self, request: ChatRequest) -> Iterator[BackendEvent | None]:
+        """The turn as steps of at most one forward pass each; None: a step with nothing to show."""
         prompt = self.prompts.build(request, self.settings.max_tokens)
-        generation, first = self._start(request, prompt)
+        (generation, cached), weights = self._start(request, prompt), self.weights
         tracker = TextTracker(self.tokenizer, self.prompts.parser.stream(), request.stop)
         limit = min(request.max_tokens or self.settings.max_tokens, prompt.room)  # never past the context window
-        for ids in generation.steps(first, limit):
-            if text := tracker.add(ids):
-                yield TextDelta(text)
-            if tracker.stopped:
-                break
-        self._keep(generation)
+        try:
+            yield from self._prefill(prompt, generation, cached)
+            for ids in generation.steps(generation.first, limit):
+                yield TextDelta(text) if (text := tracker.add(ids)) else None
+                if tracker.stopped:
+                    break
+        except GeneratorExit:  # cancelled between two forward passes: the cache covers what ran
+            self._keep(generation, weights)
+            raise
+        self._keep(generation, weights)
         self.last_stats = generation.stats
-        yield self._completion(prompt, generation, tracker, limit)
+        parsed = tracker.parser.finish()
+        yield self._completion(prompt, generation, tracker, parsed, limit)
 
     def _start(self, request: ChatRequest, prompt) -> tuple[Generation, int]:
+        """A generation on the best cached prefix, and how many prompt tokens that prefix covers."""
         hit = self.cache.lookup(tuple(prompt.ids)) if self.settings.prefix_cache else None
         cache = hit.cache if hit and hit.cache is not None else self.engine.new_cache()
         generation = Generation(
@@ -138,15 +149,20 @@ class LocalBackend:
             draft_len=self.settings.draft_len,
             encode=self._encode,
         )
+        return generation, hit.length if hit else 0
+
+    def _prefill(self, prompt, generation: Generation, cached: int) -> Iterator[None]:
         pin = self.cache.pin if self.settings.prefix_cache and not self.cache.has_pinned(prompt.pinnable) else None
-        first = generation.prefill(prompt.ids, hit.length if hit else 0, len(prompt.pinnable), pin)
-        return generation, first
+        chunk = self.settings.prefill_chunk
+        for _ in generation.prefill_steps(prompt.ids, cached, len(prompt.pinnable), pin, chunk):
+            yield None
 
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False)
 
-    def _keep(self, generation: Generation) -> None:
-        if not self.settings.prefix_cache:
+    def _keep(self, generation: Generation, weights: int) -> None:
+        """Hand the turn's cache to the prefix cache, cropped to the tokens it covers (a prefix of `tokens`)."""
+        if not self.settings.prefix_cache or weights != self.weights or not generation.cache.get_seq_length():
             return
         covered = min(generation.cache.get_seq_length(), len(generation.tokens))
         extra = generation.cache.get_seq_length() - covered
@@ -154,8 +170,7 @@ class LocalBackend:
             generation.cache.crop(-extra)
         self.cache.keep(tuple(generation.tokens[:covered]), generation.cache)
 
-    def _completion(self, prompt, generation: Generation, tracker: TextTracker, limit: int) -> Completion:
-        parsed = tracker.parser.finish()
+    def _completion(self, prompt, generation: Generation, tracker: TextTracker, parsed, limit: int) -> Completion:
         calls = [self._call(c.name, c.arguments) for c in parsed.calls]
         errors = {}
         for error in parsed.errors:

@@ -1,10 +1,12 @@
-"""The decode loop: prefill, then one token (or one verified draft) per forward pass.
+"""The decode loop: prefill in chunks, then one token (or one verified draft) per forward pass.
 
 A `Generation` extends a KV cache that covers every token but the last. With
 greedy decoding it verifies prompt-lookup drafts in one forward pass; tokens
 run through the tool-call constraint one by one, so a draft never gets past
-the grammar. The caller consumes `steps()` and can stop it at any point. This
-module knows nothing of chat templates, tool formats or MCP.
+the grammar. Both `prefill_steps()` and `steps()` run one forward pass per
+step, so a caller can stop between any two (a cancelled turn) and the cache
+then covers exactly `tokens[:cache length]`. This module knows nothing of chat
+templates, tool formats or MCP.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class Constraint(Protocol):
 
 
 Forward = Callable[[list[int], Any, int], torch.Tensor]  # (ids, cache, keep) -> logits [rows, vocab]
+# Tokens per prefill forward: small enough that a cancel waits well under a second for the 135M model on
+# 2 cores (and a few seconds on a loaded machine), large enough that the chunking costs nothing measurable.
+PREFILL_CHUNK = 256
 
 
 def hf_forward(model: Any) -> Forward:
@@ -69,23 +74,34 @@ class Generation:
     encode: Callable[[str], list[int]] | None = None  # turns text the grammar forces into draft tokens
     stats: DecodeStats = field(default_factory=DecodeStats)
     stopped: bool = False
+    first: int = -1  # the token the prefill chose
     # Verifying 1-2 extra tokens costs about nothing; longer drafts only pay when they are accepted,
     # so the length grows while drafts are accepted and shrinks when they are not.
     window: int = 2
 
-    def prefill(self, prompt: list[int], cached: int, pin_at: int = 0, pin: Any = None) -> int:
-        """Run the uncached part of the prompt; return the first new token."""
-        started = time.perf_counter()
+    def prefill_steps(
+        self, prompt: list[int], cached: int, pin_at: int = 0, pin: Any = None, chunk: int = 0
+    ) -> Iterator[None]:
+        """The prefill one forward pass per step (chunks of at most `chunk` tokens); then `first` is set.
+
+        The prompt is split where the pinned prefix ends, so the pin copies a cache of exactly that prefix.
+        """
         self.tokens = list(prompt)
         self.stats.prefill_tokens = len(prompt) - cached
-        if pin is not None and cached < pin_at < len(prompt):
-            self._forward(prompt[cached:pin_at], keep=1)
-            pin(tuple(prompt[:pin_at]), self.cache)
-            cached = pin_at
-        logits = self._forward(prompt[cached:], keep=1)
-        first = self._choose(logits[-1])
-        self.stats.prefill_s = time.perf_counter() - started
-        return first
+        stops = [at for at in (pin_at,) if pin is not None and cached < at < len(prompt)] + [len(prompt)]
+        logits = None
+        for stop in stops:
+            for start, end in _pieces(cached, stop, chunk or PREFILL_CHUNK):
+                if logits is not None:
+                    yield
+                began = time.perf_counter()
+                logits = self._forward(prompt[start:end], keep=1)
+                self.stats.prefill_s += time.perf_counter() - began
+            if stop < len(prompt):
+                pin(tuple(prompt[:stop]), self.cache)
+            cached = stop
+        assert logits is not None, "a prompt has at least one uncached token"
+        self.first = self._choose(logits[-1])
 
     def steps(self, first: int, limit: int) -> Iterator[list[int]]:
         """Yield accepted tokens (stop tokens excluded) until a stop token or `limit` tokens."""
@@ -154,3 +170,10 @@ class Generation:
         """Logits of the last `keep` positions (0: all); a prefill needs one row, not 49k x prompt length."""
         self.stats.forwards += 1
         return self.forward(ids, self.cache, keep).float().cpu()
+
+
+def _pieces(start: int, stop: int, chunk: int) -> list[tuple[int, int]]:
+    """[start, stop) in equal pieces of at most `chunk` tokens: no short tail (a few rows would take int8 weights)."""
+    count = -(-(stop - start) // chunk)
+    bounds = [start + (stop - start) * i // count for i in range(count + 1)]
+    return list(zip(bounds, bounds[1:], strict=False))

@@ -131,6 +131,9 @@ class Chat:
         # At the prompt the terminal is in raw mode, so Ctrl+C is a key there, not SIGINT.
         with anyio.open_signal_receiver(signal.SIGINT) as signals:
             async for _ in signals:
+                # Stop live drawing first: anything printed while the turn winds down then lands below
+                # the partial answer, instead of making the live region draw that answer again.
+                self.view.pause()
                 self._scopes[-1].cancel()
 
     async def handle(self, line: str) -> None:

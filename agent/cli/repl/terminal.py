@@ -1,13 +1,18 @@
 """The prompt-toolkit side of the chat: line editing, history, completion, toolbar, questions.
 
 Enter sends; Alt+Enter (or Esc then Enter) inserts a newline. Ctrl+C clears
-the line, Ctrl+D on an empty line ends the chat. The toolbar and completer
-are given from outside: this module knows nothing of the hub or backends.
+the line, Ctrl+D on an empty line ends the chat. Between prompts (while a
+turn runs) the terminal does not echo keys: an echoed "^C" after a full-width
+line of streamed answer wraps, and the live answer region, one line off,
+would draw its text again. The toolbar and completer are given from outside:
+this module knows nothing of the hub or backends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -42,6 +47,26 @@ def key_bindings() -> KeyBindings:
         event.current_buffer.insert_text("\n")
 
     return bindings
+
+
+@contextmanager
+def keys_not_echoed(stream=None) -> Iterator[None]:
+    """While inside, keys typed on the terminal (Ctrl+C's "^C" too) are not echoed; restored on exit."""
+    try:
+        import termios
+
+        fd = (stream or sys.stdin).fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError, AttributeError):  # not a terminal (or no termios): nothing to do
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)  # lflag; ISIG stays: Ctrl+C still interrupts the turn
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 def _history(path: Path | None):
