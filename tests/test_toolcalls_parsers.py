@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.toolcalls import PARSERS, ParsedCall, ParsedTurn, ToolCallParseError, get_parser
+from agent.toolcalls import PARSERS, ParsedCall, ParsedTurn, ToolCallParseError, get_parser, markers
 from agent.toolcalls.parsers import hermes, llama3_json, pythonic
 from tests.toolcall_strategies import CALLS, HERMES_CONTENT, content
 
@@ -261,3 +261,66 @@ def test_a_finished_stream_has_shown_the_whole_content_except_held_trailing_text
     assert _shown_of("hermes", "Hi there\n<tool_call>\n{}\n</tool_call>") == "Hi there"
     assert _shown_of("pythonic", "Hi there\n[f(a=1)]") == "Hi there"
     assert _shown_of("llama3_json", 'Hi there<|python_tag|>{"name": "f"}') == "Hi there"
+
+
+# Template markers -----------------------------------------------------------------
+
+MARKER_TEXTS = st.lists(
+    st.sampled_from([*markers.HERMES_STOPS, *markers.HERMES_STRAYS, "</", "<|im_", "<tool_", "tool", ">", "a b", "\n"])
+    | st.text(max_size=3),
+    max_size=20,
+).map("".join)
+
+
+def test_a_hermes_answer_ends_at_an_opening_template_marker_and_loses_stray_closing_ones():
+    turn = hermes.parse("4</tool_response>\n is the sum.<|im_end|>\n<|im_start|>user\nthanks")
+    assert turn == ParsedTurn("4\n is the sum.", [], [])
+    assert hermes.parse("Done.</tool_call>\n<tool_response>\nok\n</tool_response>").content == "Done."
+    assert hermes.parse("<tools>\n{}\n</tools>") == ParsedTurn(None, [], [])
+
+
+def test_a_marker_inside_a_call_s_arguments_is_part_of_the_call():
+    text = '<tool_call>\n{"name": "f", "arguments": {"s": "<|im_end|></tool_response>"}}\n</tool_call>'
+    assert hermes.parse(text) == ParsedTurn(None, [ParsedCall("f", {"s": "<|im_end|></tool_response>"})], [])
+    assert not hermes.stopped(text)
+
+
+def test_the_hermes_stream_never_shows_part_of_a_marker_and_says_when_the_answer_ended():
+    stream = get_parser("hermes").stream()
+    assert stream.feed("Sum: 4</tool_res") == "Sum: 4"
+    assert stream.feed("ponse> ok <|im_") == " ok"
+    assert not stream.stopped
+    assert stream.feed("start|>user\nmore") == ""
+    assert stream.stopped
+    assert stream.finish() == ParsedTurn("Sum: 4 ok", [], [])
+
+
+def test_server_content_is_cleaned_of_markers_whole_or_streamed():
+    text = "It is 4.</tool_response>\nDone<|im_end|>junk"
+    assert markers.clean(text) == "It is 4.\nDone"
+    stream = markers.MarkerFilter()
+    pieces = [stream.feed(c) for c in ["It is 4.</to", "ol_response>\nDo", "ne<|im", "_end|>junk"]]
+    assert pieces == ["It is 4.", "\nDo", "ne", ""] and stream.finish() == ""
+    held = markers.MarkerFilter()
+    assert held.feed("a </tool_") == "a " and held.finish() == "</tool_"
+
+
+@settings(deadline=None, max_examples=200)
+@given(text=MARKER_TEXTS, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_streamed_server_content_is_exactly_the_cleaned_content(text: str, cuts: list[int]):
+    stream = markers.MarkerFilter()
+    shown = "".join(stream.feed(chunk) for chunk in chunked(text, cuts)) + stream.finish()
+    assert shown == markers.clean(text)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    before=HERMES_CONTENT,
+    stop=st.sampled_from(markers.HERMES_STOPS),
+    after=MARKER_TEXTS,
+    cuts=st.lists(st.integers(min_value=0), max_size=12),
+)
+def test_whatever_follows_a_stop_marker_is_neither_shown_nor_kept(before, stop, after, cuts):
+    shown, turn = stream_through("hermes", chunked(f"{before or ''}{stop}{after}", cuts))
+    assert turn == ParsedTurn(before, [], [])
+    assert "".join(shown) == (before or "")

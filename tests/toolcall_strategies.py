@@ -7,6 +7,7 @@ from collections.abc import Callable
 from hypothesis import strategies as st
 
 from agent.toolcalls import ParsedCall
+from agent.toolcalls.markers import HERMES_STOPS, HERMES_STRAYS
 from agent.toolcalls.parsers import hermes
 
 NAMES = st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True)
@@ -22,4 +23,5 @@ def content(format_ok: Callable[[str], bool]) -> st.SearchStrategy[str | None]:
     return st.none() | st.text(min_size=1).map(str.strip).filter(lambda s: bool(s) and format_ok(s))
 
 
-HERMES_CONTENT = content(lambda s: hermes.OPEN not in s)
+# Template markers are never content (markers.py): an answer holding one is cut or loses it.
+HERMES_CONTENT = content(lambda s: not any(tag in s for tag in (hermes.OPEN, *HERMES_STOPS, *HERMES_STRAYS)))

@@ -120,7 +120,7 @@ class LocalBackend:
         """The turn as steps of at most one forward pass each; None: a step with nothing to show."""
         prompt = self.prompts.build(request, self.settings.max_tokens)
         (generation, cached), weights = self._start(request, prompt), self.weights
-        tracker = TextTracker(self.tokenizer, self.prompts.parser.stream(), request.stop)
+        tracker = TextTracker(self.tokenizer, self.prompts.parser, request.stop)
         limit = min(request.max_tokens or self.settings.max_tokens, prompt.room)  # never past the context window
         try:
             yield from self._prefill(prompt, generation, cached)
@@ -133,7 +133,9 @@ class LocalBackend:
             raise
         self._keep(generation, weights)
         self.last_stats = generation.stats
-        parsed = tracker.parser.finish()
+        rest, parsed = tracker.finish()
+        if rest:
+            yield TextDelta(rest)
         yield self._completion(prompt, generation, tracker, parsed, limit)
 
     def _start(self, request: ChatRequest, prompt) -> tuple[Generation, int]:

@@ -1,8 +1,9 @@
 """What every tool-call format shares: the `Parser` record, streaming, and JSON-call checks.
 
-A format is three pure functions over text: `parse`, `render` and `visible`
-(the prefix of a partial output that is certainly plain content). Streaming is
-built on `visible` alone, so it can never disagree with `parse`. This module
+A format is pure functions over text: `parse`, `render`, `visible` (the
+prefix of a partial output that is certainly plain content) and `stopped`
+(a template marker ended the answer). Streaming is built on `visible` alone,
+so it can never disagree with `parse`. This module
 knows nothing of any particular format, of tokenizers or of the loop.
 """
 
@@ -19,8 +20,13 @@ from agent.toolcalls.types import ParsedCall, ParsedTurn, ToolCallParseError
 class CallStream:
     """Incremental parse: `feed` returns only text that can never turn out to be a tool call."""
 
-    def __init__(self, visible: Callable[[str], str], parse: Callable[[str], ParsedTurn]) -> None:
-        self._visible, self._parse = visible, parse
+    def __init__(
+        self,
+        visible: Callable[[str], str],
+        parse: Callable[[str], ParsedTurn],
+        stopped: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._visible, self._parse, self._stopped = visible, parse, stopped or _never
         self.text = ""
         self.shown = ""
 
@@ -33,9 +39,19 @@ class CallStream:
         fresh, self.shown = now[len(self.shown) :], now
         return fresh
 
+    @property
+    def stopped(self) -> bool:
+        """A template marker ended the answer: whatever comes next is not shown or parsed."""
+        return self._stopped(self.text)
+
     def finish(self) -> ParsedTurn:
         """The parse of everything fed, identical to `parse(full_text)`."""
         return self._parse(self.text)
+
+    def rest(self, turn: ParsedTurn) -> str:
+        """The end of `turn`'s content not yet shown (what `visible` held back until the output ended)."""
+        content = turn.content or ""
+        return content[len(self.shown) :] if content.startswith(self.shown) else ""
 
 
 @dataclass(frozen=True)
@@ -46,10 +62,15 @@ class Parser:
     parse: Callable[[str], ParsedTurn]
     render: Callable[[list[ParsedCall], str | None], str]
     visible: Callable[[str], str]
+    stopped: Callable[[str], bool] | None = None  # None: no marker ends this format's answers
 
     def stream(self) -> CallStream:
         """A fresh streaming parser for one model output."""
-        return CallStream(self.visible, self.parse)
+        return CallStream(self.visible, self.parse, self.stopped)
+
+
+def _never(text: str) -> bool:
+    return False
 
 
 def content_of(text: str) -> str | None:

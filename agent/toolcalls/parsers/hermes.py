@@ -1,6 +1,8 @@
 """Hermes format: `<tool_call>\\n{"name": ..., "arguments": {...}}\\n</tool_call>` blocks (Qwen2.5, bundled template).
 
-Content is the text outside the blocks. A `<tool_call>` left open at the end
+Content is the text outside the blocks, ending at the first template marker
+that opens made-up text (`<|im_end|>`, `<tool_response>`...: see markers.py),
+with stray closing markers dropped. A `<tool_call>` left open at the end
 (output cut off) is an error, not content. Unlike a plain regex, a
 `</tool_call>` inside a JSON string does not end the block. A malformed call's
 `raw` is its body: the text between the tags, stripped. `OPEN`, `CLOSE`,
@@ -14,7 +16,8 @@ from __future__ import annotations
 import json
 import re
 
-from agent.toolcalls.parsers.base import Parser, content_of, decode_object, partial_suffix, shown, to_call
+from agent.toolcalls.markers import HERMES_STOPS, HERMES_STRAYS, first_stop, held, without_strays
+from agent.toolcalls.parsers.base import Parser, content_of, decode_object, shown, to_call
 from agent.toolcalls.types import ParsedCall, ParsedTurn, ToolCallParseError, arguments_json
 
 OPEN = "<tool_call>"
@@ -54,20 +57,29 @@ def _block_end(text: str, pos: int) -> int:
     return -1
 
 
-def _split(text: str) -> tuple[str, list[str], str | None]:
-    """(outside text, closed block bodies, text after an unclosed trailing `<tool_call>` or None)."""
+def _split(text: str) -> tuple[str, list[str], str | None, bool]:
+    """(outside text, closed block bodies, text after an unclosed trailing `<tool_call>` or None, stopped).
+
+    Outside text ends at the first stop marker outside a block (`stopped`); what follows is not the answer.
+    """
     outside: list[str] = []
     bodies: list[str] = []
     pos = 0
-    while (start := text.find(OPEN, pos)) >= 0:
-        outside.append(text[pos:start])
+    while True:
+        start = text.find(OPEN, pos)
+        segment = text[pos:] if start < 0 else text[pos:start]
+        stop = first_stop(segment, HERMES_STOPS)
+        if stop >= 0:
+            outside.append(segment[:stop])
+            return "".join(outside), bodies, None, True
+        outside.append(segment)
+        if start < 0:
+            return "".join(outside), bodies, None, False
         end = _block_end(text, start + len(OPEN))
         if end < 0:
-            return "".join(outside), bodies, text[start + len(OPEN) :]
+            return "".join(outside), bodies, text[start + len(OPEN) :], False
         bodies.append(text[start + len(OPEN) : end])
         pos = end + len(CLOSE)
-    outside.append(text[pos:])
-    return "".join(outside), bodies, None
 
 
 def _block(body: str) -> ParsedCall | ToolCallParseError:
@@ -83,14 +95,14 @@ def _block(body: str) -> ParsedCall | ToolCallParseError:
 
 def parse(text: str) -> ParsedTurn:
     """Split a model output into content, calls and errors; never raises."""
-    outside, bodies, tail = _split(text)
+    outside, bodies, tail, _ = _split(text)
     results = [_block(body) for body in bodies]
     calls = [r for r in results if isinstance(r, ParsedCall)]
     errors = [r for r in results if isinstance(r, ToolCallParseError)]
     if tail is not None:
         reason = f"unclosed {OPEN} (output cut off, or a string not closed?); {HINT}"
         errors.append(ToolCallParseError(tail.strip(), reason))
-    return ParsedTurn(content_of(outside), calls, errors)
+    return ParsedTurn(content_of(without_strays(outside)), calls, errors)
 
 
 def render_call(call: ParsedCall) -> str:
@@ -104,11 +116,17 @@ def render(calls: list[ParsedCall], content: str | None = None) -> str:
 
 
 def visible(text: str) -> str:
-    """Content certain so far: outside closed blocks, before any open block or partial `<tool_call>`."""
-    outside, _, tail = _split(text)
-    if tail is None:
-        outside = outside[: len(outside) - partial_suffix(outside, OPEN)]
-    return shown(outside)
+    """Content certain so far: outside closed blocks, before any open block or partial tag or marker."""
+    outside, _, tail, stopped = _split(text)
+    if tail is None and not stopped:
+        outside = outside[: len(outside) - held(outside, _TAGS)]
+    return shown(without_strays(outside))
 
 
-PARSER = Parser("hermes", parse, render, visible)
+def stopped(text: str) -> bool:
+    """Whether a stop marker ended the answer (decoding further is wasted)."""
+    return _split(text)[3]
+
+
+_TAGS = (OPEN, *HERMES_STOPS, *HERMES_STRAYS)
+PARSER = Parser("hermes", parse, render, visible, stopped)
