@@ -33,7 +33,8 @@ def test_a_terminal_session_calls_tools_asks_before_deleting_and_survives_ctrl_c
     try:
         chat.expect("you>")
         chat.line("add buy milk")
-        chat.expect("tasks__add_task")
+        chat.expect("Run tasks__add_task?")  # every tool not annotated read-only asks first
+        chat.line("y")
         chat.expect("Added buy milk.")
         chat.expect("2 steps · 1 tool call")
 
@@ -44,6 +45,8 @@ def test_a_terminal_session_calls_tools_asks_before_deleting_and_survives_ctrl_c
         chat.expect("Fine, I left it.")
 
         chat.line("sleep a minute")
+        chat.expect("Run sandbox__run_python?")
+        chat.line("y")
         chat.expect("running sandbox__run_python")
         chat.interrupt()
         chat.expect("cancelled")
@@ -78,10 +81,14 @@ def test_a_session_killed_mid_turn_resumes_with_every_completed_turn(chat_dir):
     try:
         chat.expect("you>")
         chat.line("remember to water plants")
+        chat.expect("Run tasks__add_task?")
+        chat.line("y")
         chat.expect("Added water plants.")
         chat.line("the meeting is on friday")
         chat.expect("Noted: the meeting is on Friday.")
         chat.line("now wait")
+        chat.expect("Run sandbox__run_python?")
+        chat.line("y")
         chat.expect("running sandbox__run_python")
     finally:
         chat.kill()  # kill -9: no clean-up code runs
