@@ -380,3 +380,21 @@ async def test_a_response_schema_is_sent_as_openais_response_format(server: Fake
     assert sent["type"] == "json_schema" and sent["json_schema"]["schema"] == room and sent["json_schema"]["name"]
     await run(backend)
     assert "response_format" not in server.requests[-1]
+
+
+async def test_template_markers_a_server_passes_through_never_reach_the_answer_streamed_or_whole(
+    server: FakeOpenAI,
+) -> None:
+    # A server rendering the Hermes template (looptune serve, vLLM) sends whatever the model imitated.
+    pieces = ["The sum is 4.", "</tool_", "response>", " Done.<|im", "_end|>\n<|im_start|>user\nmore"]
+    server.script(text(*pieces))
+    streaming = OpenAIBackend("fake-model", server.base_url, backoff_base=0)
+    whole = OpenAIBackend("fake-model", server.base_url, stream=False, backoff_base=0)
+    try:
+        deltas, streamed = await run(streaming)
+        _, answered = await run(whole)
+    finally:
+        await streaming.aclose()
+        await whole.aclose()
+    assert "".join(deltas) == streamed.message.content == "The sum is 4. Done."
+    assert answered.message.content == "The sum is 4. Done."

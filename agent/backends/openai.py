@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
+from agent.toolcalls.markers import MarkerFilter, clean
 from agent.validation import first_error
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
@@ -161,6 +162,9 @@ class _Turn:
     finish_reason: str | None = None
     usage: Usage | None = None
     model: str = ""
+    # A server that renders a ChatML/Hermes template (looptune serve, vLLM) passes a model's
+    # imitated template markers through in `content`: they never reach the answer.
+    markers: MarkerFilter = field(default_factory=MarkerFilter)
 
     def add_call(self, delta: _ToolCallDelta) -> None:
         call = self.calls.setdefault(delta.index, _PartialCall())
@@ -169,7 +173,7 @@ class _Turn:
         call.arguments += _arguments_text(delta.function.arguments)
 
     def add_chunk(self, chunk: _Chunk) -> str:
-        """Fold one chunk in; return its text."""
+        """Fold one chunk in; return the text that may be shown now (template markers held back or cut)."""
         self.model = chunk.model or self.model
         self.usage = chunk.usage.to_usage() if chunk.usage else self.usage
         text = ""
@@ -179,10 +183,11 @@ class _Turn:
                 self.add_call(delta)
             self.finish_reason = choice.finish_reason or self.finish_reason
         self.text.append(text)
-        return text
+        return self.markers.feed(text)
 
     def text_so_far(self) -> str:
-        return "".join(self.text)
+        """The answer so far, without template markers."""
+        return clean("".join(self.text))
 
     def completion(self) -> Completion:
         calls = [call.to_call() for _, call in sorted(self.calls.items())]
@@ -342,6 +347,8 @@ class OpenAIBackend:
             if self.streaming and not _is_json(response):
                 async for text in self._read_stream(response, turn):
                     yield TextDelta(text)
+                if rest := turn.markers.finish():
+                    yield TextDelta(rest)
             else:
                 turn = await self._read_reply(response)
                 if turn.text_so_far():
