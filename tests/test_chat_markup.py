@@ -28,7 +28,7 @@ class EvilHub:
 
     def tools(self) -> list[Any]:
         spec = SimpleNamespace(function=SimpleNamespace(description=EVIL))
-        return [SimpleNamespace(server="ev[i]l", name="ev[i]l__t[/]", destructive=True, spec=lambda: spec)]
+        return [SimpleNamespace(server="ev[i]l", name="ev[i]l__t[/]", asks_first=True, spec=lambda: spec)]
 
     def status(self) -> list[Any]:
         return [SimpleNamespace(name="ev[i]l", state="up", transport="stdio", tools=1, restarts=0, error=EVIL)]

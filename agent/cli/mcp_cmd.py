@@ -272,7 +272,7 @@ def _print_tools(hub: Hub, some_failed: bool) -> None:
     for column in ("tool", "description", ""):
         table.add_column(column)
     for tool in tools:
-        table.add_row(tool.name, tool.spec().function.description, "[red]destructive[/]" if tool.destructive else "")
+        table.add_row(tool.name, tool.spec().function.description, "[yellow]asks first[/]" if tool.asks_first else "")
     out.print(table)
 
 

@@ -76,11 +76,6 @@ class HubTool:
             return False
         return self.approve == "all" or not self.read_only
 
-    @property
-    def destructive(self) -> bool:
-        """The old name of `asks_first`, kept while the tool listings that show it move to the new one."""
-        return self.asks_first
-
     def spec(self) -> ToolSpec:
         """The compact OpenAI tool spec a model sees."""
         return ToolSpec(

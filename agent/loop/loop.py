@@ -1,7 +1,7 @@
 """The agent loop: model turn, concurrent tool calls, repeat, until a final answer.
 
 It streams typed events, records a trace of every run, asks an approver
-before destructive tools and stops a model that repeats itself. It knows the
+before tools the toolbox flags and stops a model that repeats itself. It knows the
 backend and toolbox only through their protocols: nothing of MCP transports,
 model weights, or the terminal.
 """

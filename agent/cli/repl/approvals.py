@@ -1,7 +1,7 @@
-"""Approvals: ask before a destructive tool runs (yes / no / always for this tool).
+"""Approvals: ask before a tool that may change things runs (yes / no / always for this tool).
 
-The loop calls the policy only for tools the hub flags (annotated
-destructive, or on a registry server with `"confirm": true`). "No" becomes a
+The loop calls the policy only for tools the hub flags (not annotated
+`readOnlyHint: true`, or any tool under the server's `"approve": "all"`). "No" becomes a
 refusal the model reads. Without a terminal nobody can answer, so the call
 is declined unless approvals were turned off (`--yes`, `/approve off`).
 """

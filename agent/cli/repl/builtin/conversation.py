@@ -71,11 +71,11 @@ async def save(chat: Chat, rest: str) -> None:
 
 @command("approve", "on|off", choices=lambda chat: ["on", "off"])
 async def approve(chat: Chat, rest: str) -> None:
-    """Ask before destructive tools (on) or run them without asking (off)."""
+    """Ask before tools that may change things (on) or run them without asking (off)."""
     if rest not in {"", "on", "off"}:
         raise CommandError("usage: /approve on|off")
     if rest:
         chat.approvals.enabled = rest == "on"
         chat.approvals.always.clear()
-    state = "on: destructive tools ask first" if chat.approvals.enabled else "off: tools run without asking"
+    state = "on: tools not marked read-only ask first" if chat.approvals.enabled else "off: tools run without asking"
     chat.console.print(f"approvals {state}")

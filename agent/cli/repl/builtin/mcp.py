@@ -35,7 +35,7 @@ async def tools(chat: Chat, rest: str) -> None:
     for column in ("tool", "description", ""):
         table.add_column(column)
     for tool in shown:
-        flag = "[yellow]asks first[/]" if tool.destructive else ""
+        flag = "[yellow]asks first[/]" if tool.asks_first else ""
         table.add_row(escape(tool.name), escape(tool.spec().function.description), flag)
     chat.console.print(table if shown else Text("no tools", style="dim"))
 
