@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -16,6 +17,18 @@ class OpenError(Exception):
 def now() -> str:
     """The current UTC time as ISO 8601, to the second: what the stores stamp rows with."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Deadline:
+    """A progress handler that interrupts SQLite once `seconds` have passed (`hit` says it did)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+        self.hit = False
+
+    def __call__(self) -> bool:
+        self.hit = self.hit or time.monotonic() > self.at
+        return self.hit
 
 
 class SqliteFile:

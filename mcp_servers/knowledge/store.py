@@ -13,12 +13,11 @@ it does not know MCP, query sanitizing (see `query.py`) or folders on disk.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_servers._sqlite import SqliteFile, now
+from mcp_servers._sqlite import Deadline, SqliteFile, now
 from mcp_servers.knowledge.snippets import SCAN_CHARS, TOKENIZE, snippet
 
 SCHEMA = f"""
@@ -68,18 +67,6 @@ LIMIT ?
 
 class SearchTimeout(Exception):
     """A search ran past its time limit; the message says what to do instead."""
-
-
-class _Deadline:
-    """A progress handler that interrupts SQLite once `seconds` have passed."""
-
-    def __init__(self, seconds: float) -> None:
-        self.at = time.monotonic() + seconds
-        self.hit = False
-
-    def __call__(self) -> bool:
-        self.hit = self.hit or time.monotonic() > self.at
-        return self.hit
 
 
 @dataclass
@@ -157,7 +144,7 @@ class DocumentStore(SqliteFile):
 
     def search(self, match: str, k: int, time_limit: float = SEARCH_TIME_LIMIT_S) -> list[Hit]:
         """The k best documents for an already-safe FTS5 MATCH expression; SearchTimeout past `time_limit`."""
-        deadline = _Deadline(time_limit)
+        deadline = Deadline(time_limit)
         with self.connect() as conn:
             conn.set_progress_handler(deadline, PROGRESS_STEPS)
             try:

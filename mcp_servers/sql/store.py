@@ -14,14 +14,13 @@ from __future__ import annotations
 import itertools
 import math
 import sqlite3
-import time
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mcp_servers._sqlite import OpenError
+from mcp_servers._sqlite import Deadline, OpenError
 from mcp_servers.sql.policy import READ_ONLY_HINT, Policy, may_read, may_write
 from mcp_servers.sql.statements import split_statements
 
@@ -53,24 +52,12 @@ class Rows:
         return asdict(self)
 
 
-class _Deadline:
-    """A progress handler that interrupts SQLite once `seconds` have passed."""
-
-    def __init__(self, seconds: float) -> None:
-        self.at = time.monotonic() + seconds
-        self.hit = False
-
-    def __call__(self) -> bool:
-        self.hit = self.hit or time.monotonic() > self.at
-        return self.hit
-
-
 class _Session:
     """One connection for one call, closed after it; SQLite errors leave it as SqlError."""
 
     def __init__(self, db: Database, read_only: bool, policy: Policy | None = None) -> None:
         self.db, self.read_only, self.policy = db, read_only, policy
-        self.deadline = _Deadline(db.time_limit)
+        self.deadline = Deadline(db.time_limit)
 
     def __enter__(self) -> sqlite3.Connection:
         try:
