@@ -72,6 +72,15 @@ def test_the_oracle_completes_every_real_task_and_the_reports_say_so(tmp_path):
     assert valid_html((tmp_path / "run" / "report.html").read_text()).svgs == 4
 
 
+def test_the_everyday_requests_are_valid_tasks_that_the_oracle_passes_with_every_server_mounted(tmp_path):
+    # The file issue 22 measures the chat against: a broken check would make its figure meaningless.
+    tasks = Path(__file__).parents[1] / "docs" / "results" / "everyday-12.jsonl"
+    done = looptune("eval", str(tasks), "--backend", "oracle", "--distractors", "all", "-o", "run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    overall = report(tmp_path / "run")["metrics"]["overall"]
+    assert (overall["tasks"], overall["completion"], overall["parameters"]) == (12, 1.0, 1.0)
+
+
 def test_a_model_that_never_calls_tools_is_scored_tool_by_tool(tmp_path):
     tasks = real_tasks(tmp_path / "tasks.jsonl")
     script = tmp_path / "script.jsonl"
