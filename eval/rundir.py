@@ -41,7 +41,7 @@ class RunSettings(BaseModel):
     base_url: str | None = None
     trials: int = Field(1, ge=1)
     jobs: int = Field(1, ge=1)
-    distractors: Literal["all", "none"] | int = "none"
+    distractors: Literal["all", "none"] | int = "all"  # as people run the agent: every bundled server mounted
     max_steps: int = Field(10, ge=1)
     timeout_s: float = Field(300.0, gt=0)
     seed: int = 0

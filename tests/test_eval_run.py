@@ -72,13 +72,18 @@ def test_the_oracle_completes_every_real_task_and_the_reports_say_so(tmp_path):
     assert valid_html((tmp_path / "run" / "report.html").read_text()).svgs == 4
 
 
-def test_the_everyday_requests_are_valid_tasks_that_the_oracle_passes_with_every_server_mounted(tmp_path):
+def test_eval_mounts_every_bundled_server_by_default_and_the_oracle_passes_the_everyday_requests(tmp_path):
     # The file issue 22 measures the chat against: a broken check would make its figure meaningless.
     tasks = Path(__file__).parents[1] / "docs" / "results" / "everyday-12.jsonl"
-    done = looptune("eval", str(tasks), "--backend", "oracle", "--distractors", "all", "-o", "run", cwd=tmp_path)
+    done = looptune("eval", str(tasks), "--backend", "oracle", "-o", "run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    overall = report(tmp_path / "run")["metrics"]["overall"]
+    data = report(tmp_path / "run")
+    overall = data["metrics"]["overall"]
     assert (overall["tasks"], overall["completion"], overall["parameters"]) == (12, 1.0, 1.0)
+    assert data["settings"]["distractors"] == "all"
+    first = json.loads((tmp_path / "run" / "traces.jsonl").read_text().splitlines()[0])
+    mounted = {tool["function"]["name"].split("__")[0] for tool in first["tools"]}
+    assert mounted == {"calc", "files", "knowledge", "sandbox", "sql", "tasks"}
 
 
 def test_a_model_that_never_calls_tools_is_scored_tool_by_tool(tmp_path):

@@ -55,9 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--distractors",
         type=_distractors,
-        default="none",
+        default="all",
         metavar="all|none|N",
-        help="bundled servers mounted besides each task's own (default none)",
+        help="bundled servers mounted besides each task's own (default all: as the chat mounts them; "
+        "none: only the task's own, the easier condition)",
     )
     parser.add_argument("--max-steps", type=positive_int, default=10, help="model turns per episode (default 10)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (default 300)")
