@@ -13,19 +13,14 @@ from agent.backends.scripted import ScriptedBackend
 from eval.oracle import oracle_backend
 from eval.runner import EpisodeConfig, run_episode
 from eval.tasks import parse_task
+from tests.evalfiles import TASK as DESIGN_TASK
 
 pytestmark = pytest.mark.anyio
 WAIT_S = 30
 
+# DESIGN.md's example task, with stricter checks: the due date in the state and the arguments of the call.
 TASK = {
-    "id": "tasks-0042",
-    "category": "single_tool",
-    "servers": ["tasks"],
-    "setup": [{"tool": "tasks__add_task", "arguments": {"title": "call mom"}}],
-    "messages": [{"role": "user", "content": "Add 'buy milk' to my list for Friday"}],
-    "now": "2026-11-22T09:00:00",
-    "expected_calls": [{"name": "tasks__add_task", "arguments": {"title": "buy milk", "due": "2026-11-27"}}],
-    "reference_answer": "Added 'buy milk', due Friday 2026-11-27.",
+    **DESIGN_TASK,
     "checks": [
         {"type": "state", "tool": "tasks__list_tasks", "arguments": {}, "contains": "buy milk | due 2026-11-27"},
         {"type": "answer_contains", "value": "buy milk"},

@@ -152,7 +152,23 @@ def test_a_seed_beyond_64_bits_is_a_400_naming_seed_and_the_connection_stays_usa
     assert http.post("/chat/completions", json={**body, "seed": -(2**63)}).status_code == 200  # same connection
 
 
-class _Gated:
+class _Backend:
+    """What serve asks of a backend beyond `stream`: closing and adapters, which these fakes do not have."""
+
+    async def aclose(self) -> None:
+        pass
+
+    def load_adapter(self, path: str, name: str | None = None) -> str:
+        return name or path
+
+    def use_adapter(self, name: str | None) -> None:
+        pass
+
+    def unload_adapter(self, name: str | None = None) -> None:
+        pass
+
+
+class _Gated(_Backend):
     """A backend whose turns wait until the test opens the gate: the model is busy exactly as long as wanted."""
 
     name = "gated"
@@ -165,20 +181,8 @@ class _Gated:
         await anyio.to_thread.run_sync(self.gate.wait, TIMEOUT_S, abandon_on_cancel=True)
         yield Completion(AssistantMessage(content="done"), usage=Usage(1, 1))
 
-    async def aclose(self) -> None:
-        pass
 
-    def load_adapter(self, path: str, name: str | None = None) -> str:
-        return name or path
-
-    def use_adapter(self, name: str | None) -> None:
-        pass
-
-    def unload_adapter(self, name: str | None = None) -> None:
-        pass
-
-
-class _Crashing:
+class _Crashing(_Backend):
     """A backend whose every turn fails with an error nothing expects: a stand-in for a bug not yet found."""
 
     name = "crashing"
@@ -186,18 +190,6 @@ class _Crashing:
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
         raise ValueError("an unforeseen bug")
         yield TextDelta("")  # unreachable: makes this an async generator, as a backend's stream is
-
-    async def aclose(self) -> None:
-        pass
-
-    def load_adapter(self, path: str, name: str | None = None) -> str:
-        return name or path
-
-    def use_adapter(self, name: str | None) -> None:
-        pass
-
-    def unload_adapter(self, name: str | None = None) -> None:
-        pass
 
 
 @contextmanager
