@@ -323,3 +323,33 @@ def test_exporting_a_folder_that_is_not_an_adapter_names_it(tmp_path):
     assert done.returncode == 2
     assert f"{tmp_path}: not an adapter folder" in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.fixture(scope="module")
+def first_adapter(tmp_path_factory, tiny_model_dir) -> Path:
+    """An adapter trained for 8 steps (loss well below a random model's), to start others from."""
+    first = tmp_path_factory.mktemp("first")
+    done = looptune_train(str(write_config(first, tiny_model_dir)), cwd=first)
+    assert done.returncode == 0, done.stderr
+    return first / "out"
+
+
+def test_a_warm_start_begins_where_the_adapter_it_loads_left_off(tmp_path, tiny_model_dir, first_adapter):
+    config = write_config(tmp_path, tiny_model_dir, init_adapter=str(first_adapter), max_steps=1, learning_rate=1e-9)
+    done = looptune_train(str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"LoRA starts from {first_adapter}" in done.stderr
+
+    def losses(out: Path) -> list[float]:
+        log = (out / "train_log.jsonl").read_text().splitlines()
+        return [entry["loss"] for entry in map(json.loads, log) if "loss" in entry]
+
+    cold, warm = losses(first_adapter), losses(tmp_path / "out")
+    assert warm[0] < cold[0] - 0.1 and abs(warm[0] - cold[-1]) < 0.5  # it starts trained, not from zeros
+
+
+def test_a_warm_start_from_an_adapter_of_another_shape_names_the_field(tmp_path, tiny_model_dir, first_adapter):
+    config = write_config(tmp_path, tiny_model_dir, init_adapter=str(first_adapter), lora_r=8)
+    done = looptune_train(str(config), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "its lora_r is 4 but this config builds 8" in done.stderr

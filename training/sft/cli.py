@@ -68,7 +68,10 @@ def train_command(args: argparse.Namespace) -> int:
     except (ModelError, ValueError) as exc:
         raise CliError(str(exc), code=2) from exc
     data = _data(config, base)
-    written = _train(args, config, base, data)
+    try:
+        written = _train(args, config, base, data)
+    except ConfigError as exc:  # found once the model is loaded, e.g. an init_adapter of another shape
+        raise CliError(str(exc), code=2) from exc
     if push and written is not None:
         _push(push, written)
     return 0

@@ -36,6 +36,10 @@ class TrainConfig(BaseModel):
     )
     # LoRA on the top N decoder layers only: backprop then stops there, so a step costs less (None: all layers).
     lora_layers: int | None = Field(None, ge=1)
+    # Start the LoRA from this adapter's weights (a PEFT folder, or `bundled` for the shipped one) instead of
+    # zeros: a new recipe keeps what the adapter already learned (the call format) and spends its steps on the
+    # new data. Its r, alpha, target modules and layers must be this config's.
+    init_adapter: str | None = None
     qlora: bool = False  # NF4 base + double quant + paged 8-bit AdamW: CUDA only
     max_length: int = Field(2048, ge=16)
     packing: bool = False

@@ -26,6 +26,7 @@ from training.sft.config import TrainConfig
 from training.sft.data import Example
 from training.sft.groups import MIN_SHARED, GroupCollator, group_examples, group_rows
 from training.sft.model import Base
+from training.sft.warmstart import adapter_dir, check_shape, load_into
 
 OnLog = Callable[[dict[str, Any]], None]
 OnNotice = Callable[[str], None]
@@ -157,6 +158,10 @@ def train(
     checkpoint = resume_point(Path(config.output_dir), on_notice or (lambda _: None)) if resume else None
     trainer_class = atomic_checkpoints(compact_trainer_class() if config.loss_positions == "trained" else SFTTrainer)
     train_dataset, collator = _train_data(config, train_examples)
+    peft_config = lora_config(config, base.model.config.num_hidden_layers)
+    warm = adapter_dir(config.init_adapter) if config.init_adapter else None
+    if warm is not None:
+        check_shape(config, peft_config, warm)  # before the minutes of setup a mismatch would waste
     with _library_deprecations():
         trainer = trainer_class(
             model=base.model,
@@ -165,9 +170,13 @@ def train(
             train_dataset=train_dataset,
             eval_dataset=_dataset(eval_examples) if eval_examples else None,
             processing_class=base.tokenizer,
-            peft_config=lora_config(config, base.model.config.num_hidden_layers),
+            peft_config=peft_config,
             callbacks=[Relay()],
         )
+    if warm is not None:
+        loaded = load_into(trainer.model, warm)
+        if on_notice is not None:
+            on_notice(f"LoRA starts from {warm} ({loaded} tensors)")
     trainer.remove_callback(PrinterCallback)  # progress is ours (on_log); its raw dicts would interleave
     began = time.perf_counter()
     with _library_deprecations():
