@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from eval.families.numbers import number_words
 from eval.families.style import stated, styled
 from eval.tasks import Task
 
@@ -75,11 +76,18 @@ class Ctx:
 
     def request(self, **slots: Any) -> str:
         """The user's request: the chosen phrasing, restyled, with `slots` filled in."""
-        return styled(self.phrasing, self.rng).format(**{**self.slots, **slots})
+        filled = {**self.slots, **slots}
+        return styled(self.phrasing, self.rng).format(**filled, **_in_words(filled))
 
     def phrase(self, phrasings: Sequence[str], **slots: Any) -> str:
         """An earlier statement (not a request), from this split's share of `phrasings`."""
         return stated(self.pick(phrasings), self.rng).format(**slots)
+
+
+def _in_words(slots: dict[str, Any]) -> dict[str, str]:
+    """`{<name>_words}` for every small whole-number slot, for train forms that spell numbers out."""
+    words = {f"{name}_words": number_words(value) for name, value in slots.items()}
+    return {name: word for name, word in words.items() if word is not None}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from eval.families.build import any_of, call, called, contains, optional, regex,
 from eval.families.calcref import converted, evaluated, number_key
 from eval.families.dates import MONTHS, relative_date
 from eval.families.entities import TABLES
+from eval.families.grammar import widen
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
 CATEGORY = "context"
@@ -468,4 +469,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("context", INTENTS, "the needed fact is in an earlier user turn")
+FAMILY = Family("context", widen(INTENTS), "the needed fact is in an earlier user turn")

@@ -13,6 +13,7 @@ import re
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import any_of, call, contains, not_called, optional, regex, setup, state
 from eval.families.entities import FILES, TABLES
+from eval.families.grammar import widen
 from eval.families.single_tool import docs_setup, todo_setup
 
 CATEGORY = "error_handling"
@@ -391,4 +392,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("error_handling", INTENTS, "a call fails; correct it or tell the user")
+FAMILY = Family("error_handling", widen(INTENTS), "a call fails; correct it or tell the user")

@@ -17,6 +17,7 @@ from eval.families.build import any_of, call, called, contains, optional, regex,
 from eval.families.calcref import converted, evaluated, number_key
 from eval.families.dates import relative_date
 from eval.families.entities import DOCS, TABLES, Doc, Table
+from eval.families.grammar import widen
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
 CATEGORY = "multi_step"
@@ -1007,4 +1008,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("multi_step", INTENTS, "chained calls across servers, later calls using earlier results")
+FAMILY = Family("multi_step", widen(INTENTS), "chained calls across servers, later calls using earlier results")

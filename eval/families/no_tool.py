@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import contains, no_calls
+from eval.families.grammar import widen
 
 SERVERS = ("knowledge", "files", "sandbox", "sql", "calc", "tasks")
 CAPITALS = (
@@ -141,7 +142,8 @@ INTENTS = (
     Intent(
         "chat.closing",
         (
-            "Thanks, that's all for now.",
+            # Index 0 read "Thanks, that's all for now." until everyday-12 (an exam written later) said exactly that.
+            "Cheers, I'm set for the moment.",
             "Perfect, thank you!",
             "Great, that's everything I needed.",
             "Ok cool, bye!",
@@ -262,4 +264,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("no_tool", INTENTS, "chit-chat and general knowledge: calling a tool is wrong")
+FAMILY = Family("no_tool", widen(INTENTS), "chit-chat and general knowledge: calling a tool is wrong")

@@ -12,6 +12,7 @@ from eval.families.build import any_of, call, called, contains, optional, setup,
 from eval.families.calcref import converted, evaluated, number_key
 from eval.families.dates import relative_date
 from eval.families.entities import CONVERSIONS, DOCS, FILES, TABLES, TODO_TITLES
+from eval.families.grammar import widen, written_date
 
 CATEGORY = "single_tool"
 
@@ -29,6 +30,8 @@ def todo_setup(ctx: Ctx, k: int) -> tuple[list[str], list[dict]]:
 def add_task_due(ctx: Ctx) -> Draft:
     title = ctx.pick(TODO_TITLES)
     when, day = relative_date(ctx.rng, ctx.now.date())
+    if ctx.split == "train" and ctx.rng.random() < 0.4:  # train only: the test split's draws stay as they were
+        when, day = written_date(ctx.rng, ctx.now.date())
     ctx.slots = {"title": title, "when": when}
     expected = call("tasks__add_task", title=title, due=day.isoformat())
     checks = [state("tasks__list_tasks", has=day.isoformat()), state("tasks__list_tasks", has=title), contains(title)]
@@ -266,7 +269,8 @@ INTENTS = (
     Intent(
         "tasks.list",
         (
-            "What's on my to-do list?",
+            # Index 0 read "What's on my to-do list?" until everyday-12 (an exam written later) asked exactly that.
+            "What do I still have on my to-do list?",
             "Show me my open tasks.",
             "Which tasks do I still have to do?",
             "List everything I haven't finished yet.",
@@ -592,4 +596,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("single_tool", INTENTS, "one call to one bundled server")
+FAMILY = Family("single_tool", widen(INTENTS), "one call to one bundled server")
