@@ -52,7 +52,7 @@ def bundled_servers(
 def episode_servers(
     names: list[str], state_dir: str | os.PathLike[str], *, inproc: bool = False
 ) -> dict[str, dict[str, Any]]:
-    """Registry entries for an episode's servers: bundled names and `synthetic-<seed>[-masked]`.
+    """Registry entries for an episode's servers: bundled names, `synthetic-<seed>[-masked]`, `universe-<seed>`.
 
     Unknown names are left out; the caller reports them.
     """

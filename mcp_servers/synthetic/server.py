@@ -11,22 +11,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, Tool
 
 from mcp_servers._common import ADDITIVE, READ_ONLY, ToolError, result
-from mcp_servers.synthetic.toolset import SyntheticTool, result_code
+from mcp_servers.synthetic.toolset import result_code
 
 CALLS_FILE = "synthetic-calls.jsonl"
+
+
+class ServedTool(Protocol):
+    """What the server needs of a generated tool (a blueprint variant or a universe tool)."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+    @property
+    def read_only(self) -> bool: ...
 
 
 class SyntheticServer(MCPServer):
     """An MCPServer whose tools come from a generated toolset."""
 
-    def __init__(self, name: str, tools: list[SyntheticTool], calls_path: Path) -> None:
+    def __init__(self, name: str, tools: list[ServedTool], calls_path: Path) -> None:
         super().__init__(name, instructions="Generated tools; read each description and schema before calling.")
         self.synthetic = {tool.name: tool for tool in tools}
         self.calls_path = calls_path
@@ -52,12 +63,12 @@ class SyntheticServer(MCPServer):
             handle.write(json.dumps({"tool": name, "arguments": arguments}, ensure_ascii=False) + "\n")
 
 
-def _mcp_tool(tool: SyntheticTool) -> Tool:
+def _mcp_tool(tool: ServedTool) -> Tool:
     hints = READ_ONLY if tool.read_only else ADDITIVE
     return Tool(name=tool.name, description=tool.description, input_schema=tool.parameters, annotations=hints)
 
 
-def _validate(tool: SyntheticTool, arguments: dict[str, Any]) -> None:
+def _validate(tool: ServedTool, arguments: dict[str, Any]) -> None:
     error = next(iter(sorted(Draft202012Validator(tool.parameters).iter_errors(arguments), key=str)), None)
     if error is None:
         return
