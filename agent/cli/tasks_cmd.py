@@ -1,8 +1,13 @@
-"""`looptune tasks generate`: task families -> tasks.jsonl (the work is in `eval`, imported on use)."""
+"""`looptune tasks generate|synthesize`: task families or a server's schemas -> tasks.jsonl.
+
+The work is in `eval` (eval.cli, eval.synthesize), imported on use.
+"""
 
 from __future__ import annotations
 
 import argparse
+
+from agent.cli.agent_setup import add_registry_flag
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +28,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.add_argument("-o", "--output", required=True, metavar="FILE")
     gen.set_defaults(handler=_generate)
     actions.add_parser("families", help="list the installed task families").set_defaults(handler=_families)
+    _add_synthesize(actions)
+
+
+def _add_synthesize(actions: argparse._SubParsersAction) -> None:
+    syn = actions.add_parser(
+        "synthesize", help="execution-verified tasks for any registered MCP server, from its tool schemas"
+    )
+    syn.add_argument("--server", required=True, metavar="NAME", help="a registered (or bundled) server")
+    syn.add_argument("--n", type=int, default=20, help="tasks to keep (default 20)")
+    syn.add_argument("--examples", metavar="FILE", help="YAML: examples: {tool: ['request with {param} slots']}")
+    syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--include-destructive", action="store_true", help="also call tools annotated destructive")
+    syn.add_argument("-o", "--output", required=True, metavar="FILE")
+    add_registry_flag(syn)
+    syn.set_defaults(handler=_synthesize)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -35,3 +55,9 @@ def _families(args: argparse.Namespace) -> int:
     from eval.cli import families_command
 
     return families_command(args)
+
+
+def _synthesize(args: argparse.Namespace) -> int:
+    from eval.synthesize.cli import synthesize_command
+
+    return synthesize_command(args)
