@@ -44,6 +44,6 @@ def families_command(args: argparse.Namespace) -> int:
     for name in available_families():
         family = load_family(name)
         train, test = family.template_ids("train"), family.template_ids("test")
-        table.add_row(name, str(len(family.intents)), str(len(train)), str(len(test)), family.description)
+        table.add_row(name, str(len(family.all_intents)), str(len(train)), str(len(test)), family.description)
     out.print(table)
     return 0

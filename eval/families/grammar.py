@@ -146,7 +146,7 @@ BACKGROUNDS = (
     "Small favour.",
     "I'm in a hurry.",
     "Hope you're well.",
-    "Back again.",
+    "Me again.",
 )
 
 

@@ -1,7 +1,8 @@
-"""How close the train-only phrasings come to the held-out ones.
+"""How close the train phrasings come to the held-out ones.
 
-Train-only phrasings were written after the held-out set was fixed, so this is
-the check that none of them rewords a test phrasing closely enough to leak it.
+Every train form (hand-written, train-only, composed by the grammar, and
+those of intents added later) is checked against its intent's held-out
+phrasings, so none rewords a test phrasing closely enough to leak it.
 Similarity is difflib's ratio over words, slots and punctuation aside. This
 module knows nothing of tasks or servers.
 """
@@ -36,11 +37,11 @@ def _tokens(phrasing: str) -> list[str]:
 
 
 def closest_pairs(family: Family) -> list[Pair]:
-    """For every train-only phrasing, the held-out phrasing of its intent it is most like."""
+    """For every train phrasing, the held-out phrasing of its intent it is most like."""
     pairs = []
-    for intent in family.intents:
+    for intent in family.all_intents:
         held_out = [intent.phrasing(k) for k in intent.phrasing_ids("test")]
-        for text in intent.train_only:
+        for text in (intent.phrasing(k) for k in intent.phrasing_ids("train")):
             score, best = max((ratio(text, h), h) for h in held_out)
             pairs.append(Pair(intent.name, text, best, score))
     return pairs

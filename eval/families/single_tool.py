@@ -7,6 +7,7 @@ to-dos); ids are predictable because every episode starts from fresh state.
 
 from __future__ import annotations
 
+from eval.families import gaps
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import any_of, call, called, contains, optional, setup, state
 from eval.families.calcref import converted, evaluated, number_key
@@ -596,4 +597,4 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("single_tool", widen(INTENTS), "one call to one bundled server")
+FAMILY = Family("single_tool", widen(INTENTS), "one call to one bundled server", added=widen(gaps.INTENTS))
