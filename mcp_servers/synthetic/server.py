@@ -55,7 +55,9 @@ class SyntheticServer(MCPServer):
         self._record(name, arguments)
         code = result_code(name, arguments)
         verb = "result" if tool.read_only else "done"
-        return result(f"{name}: {verb}, reference {code}", {"tool": name, "reference": code})
+        answer = getattr(tool, "answer", None)  # universe tools word their own replies (a search names an id)
+        text = answer(code) if answer is not None else f"{name}: {verb}, reference {code}"
+        return result(text, {"tool": name, "reference": code})
 
     def _record(self, name: str, arguments: dict[str, Any]) -> None:
         self.calls_path.parent.mkdir(parents=True, exist_ok=True)

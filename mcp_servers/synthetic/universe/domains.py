@@ -75,17 +75,17 @@ deal|deal,opportunity|sales|DEAL|account:company value:money close_date:date
 sales_order|sales order,purchase order|sales|ORD|customer:company quantity:count ship_to:address rush:bool
 discount_code|discount code,promo code|sales|DSC|code_name:title percent_off:percent expires_on:date single_use:bool
 ticket|support ticket,help desk ticket|support|TKT|subject:title requester_email:email priority:priority tags:tags
-refund|refund,money-back request|support|RFD|order_ref:note amount:money
+refund|refund,money-back request|support|RFD|order_ref:code amount:money
     reason:enum(damaged/late/wrong_item/changed_mind) to_original_card:bool
-warranty_claim|warranty claim,guarantee claim|support|WAR|product:title purchase_date:date serial_number:note
+warranty_claim|warranty claim,guarantee claim|support|WAR|product:title purchase_date:date serial_number:code
     photos_url:uri
-return_label|return label,return shipping label|support|RTN|order_ref:note carrier:company boxes:count drop_off:bool
+return_label|return label,return shipping label|support|RTN|order_ref:code carrier:company boxes:count drop_off:bool
 complaint|complaint,customer complaint|support|CMP|customer_email:email summary:note
     severity:enum(mild/moderate/severe) callback:bool
 course|course,class|education|CRS|title:title start_date:date seats:count level:level
-assignment|assignment,homework|education|ASG|title:title due_at:datetime max_points:count course_code:note
+assignment|assignment,homework|education|ASG|title:title due_at:datetime max_points:count course_code:code
 exam|exam,test sitting|education|EXM|subject:title exam_date:date room:title minutes:minutes
-enrollment|enrollment,registration|education|ENR|student_email:email course_code:note
+enrollment|enrollment,registration|education|ENR|student_email:email course_code:code
     term:enum(spring/summer/fall) audit:bool
 lesson|private lesson,tutoring session|education|LSN|tutor:person lesson_at:datetime minutes:minutes online:bool
 playlist|playlist,mix|media|PLY|name:title tags:tags public:bool
@@ -114,11 +114,11 @@ watering_plan|watering plan,irrigation schedule|garden|WTR|zone:enum(front/back/
 seed_order|seed order,seed purchase|garden|SED|variety:title packets:count supplier:company organic:bool
 harvest|harvest log,harvest record|garden|HRV|crop:title weight:number harvested_on:date bed:title
 compost_bin|compost bin,compost heap|garden|CMB|location:title volume_l:big turned_on:date
-car_service|car service,car maintenance|auto|SRV|plate:note service_date:date garage:company oil_change:bool
+car_service|car service,car maintenance|auto|SRV|plate:code service_date:date garage:company oil_change:bool
 fuel_log|fuel log,fill-up|auto|FUL|litres:number price:money filled_on:date station:company
-parking_permit|parking permit,parking pass|auto|PRK|plate:note zone:title valid_from:date months:count
-toll_pass|toll pass,road toll tag|auto|TOL|plate:note region:city top_up:money auto_reload:bool
-tire_change|tire change,tyre swap|auto|TIR|plate:note change_date:date season:enum(summer/winter/all_season)
+parking_permit|parking permit,parking pass|auto|PRK|plate:code zone:title valid_from:date months:count
+toll_pass|toll pass,road toll tag|auto|TOL|plate:code region:city top_up:money auto_reload:bool
+tire_change|tire change,tyre swap|auto|TIR|plate:code change_date:date season:enum(summer/winter/all_season)
     garage:company
 party|party,celebration|events|PTY|title:title party_date:date guests:count theme:title
 concert_ticket|concert ticket,gig ticket|events|CON|artist:title show_date:date seats:count
@@ -129,7 +129,7 @@ wedding_vendor|wedding vendor,wedding supplier|events|WED|vendor:company
 conference_talk|conference talk,talk proposal|events|TLK|title:title speaker:person slot_at:datetime minutes:minutes
 repository|code repository,repo|dev|REPO|name:title visibility:enum(public/private/internal) description:note
     topics:tags
-deployment|deployment,release|dev|DEP|service:title environment:enum(staging/production/dev) version:note
+deployment|deployment,release|dev|DEP|service:title environment:enum(staging/production/dev) version:code
     rollback_on_fail:bool
 bug_report|bug report,bug|dev|BUG|title:title severity:enum(mild/moderate/severe) reporter_email:email labels:tags
 api_key|API key,access token|dev|KEY|label:title scopes:tags expires_on:date
@@ -137,11 +137,11 @@ build_job|build job,CI build|dev|BLD|branch:title commit_url:uri run_tests:bool 
 contract|contract,agreement|legal|CTR|counterparty:company value:money start_date:date end_date:date
 nda|NDA,non-disclosure agreement|legal|NDA|party:company signer_email:email effective_on:date mutual:bool
 trademark|trademark filing,trademark application|legal|TMK|mark:title owner:company filing_date:date classes:count
-hearing|court hearing,hearing|legal|HRG|case_number:note hearing_at:datetime courtroom:title judge:person
+hearing|court hearing,hearing|legal|HRG|case_number:code hearing_at:datetime courtroom:title judge:person
 legal_case|legal case,case file|legal|CAS|title:title client:person opened_on:date
     practice:enum(family/corporate/criminal/property)
 property_listing|property listing,listing|realestate|LST|address:address price:money bedrooms:count furnished:bool
-viewing|property viewing,house viewing|realestate|VWG|listing_ref:note view_at:datetime agent:person people:count
+viewing|property viewing,house viewing|realestate|VWG|listing_ref:code view_at:datetime agent:person people:count
 lease|lease,rental agreement|realestate|LSE|tenant:person monthly_rent:money start_date:date months:count
 maintenance_request|maintenance request,repair request|realestate|MNT|unit:title issue:note priority:priority
     tenant_email:email

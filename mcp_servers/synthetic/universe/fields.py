@@ -101,6 +101,10 @@ def _email(rng: random.Random) -> str:
     return f"{rng.choice(WORDS)}.{rng.choice(PEOPLE).split()[1].lower()}@example.com"
 
 
+def _letters(rng: random.Random) -> str:
+    return "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(2))
+
+
 def _uri(rng: random.Random) -> str:
     return f"https://files.example.com/{rng.choice(WORDS)}/{rng.randrange(100, 999)}"
 
@@ -152,6 +156,7 @@ KINDS: dict[str, FieldKind] = {
         FieldKind("title", {"type": "string"}, _pick(TITLES), lambda v, rng: f"'{v}'"),
         FieldKind("note", {"type": "string"}, _pick(NOTES), lambda v, rng: f"'{v}'"),
         FieldKind("phone", {"type": "string"}, lambda rng: f"+1-555-{rng.randrange(1000, 9999)}"),
+        FieldKind("code", {"type": "string"}, lambda rng: f"{_letters(rng)}-{rng.randrange(100, 9999)}"),
         FieldKind("bool", {"type": "boolean"}, _pick((True, False)), labels={True: ("yes",), False: ("no",)}),
         FieldKind(
             "tags",

@@ -83,6 +83,16 @@ class UniverseTool:
     def param(self, role: str) -> UniverseParam | None:
         return next((p for p in self.params if p.spec.role == role), None)
 
+    def found_id(self, code: str) -> str:
+        """The id of the record a lookup with confirmation code `code` finds ("INV-K3F9A2")."""
+        return f"{self.domain.id_prefix}-{code}"
+
+    def answer(self, code: str) -> str:
+        """The server's reply to an accepted call: a search names the id it found, so a next call can use it."""
+        if self.action == "list":
+            return f"{self.name}: 1 match, {self.domain.noun} id {self.found_id(code)} (reference {code})"
+        return f"{self.name}: {'result' if self.read_only else 'done'}, reference {code}"
+
 
 def plural(noun: str) -> str:
     head, _, last = noun.rpartition(" ")
