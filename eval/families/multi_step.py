@@ -941,6 +941,13 @@ INTENTS = (
             "Look up the task '{title}' on my list and mark it completed.",
             "Finally got '{title}' done! Update the task to reflect that.",
             "Set the status of my to-do '{title}' to done.",
+            # Everyday ways of checking a to-do off by its title, not its id.
+            "Cross '{title}' off my to-dos, it's taken care of.",
+            "You can mark '{title}' finished now.",
+            "Got '{title}' sorted this morning. Close it on my list.",
+            "'{title}' happened already -- check that one off.",
+            "That '{title}' to-do is done; record it as complete.",
+            "All done with '{title}'. Take it off my open tasks by completing it.",
         ),
     ),
     Intent(

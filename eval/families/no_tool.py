@@ -7,6 +7,7 @@ not a reason to call them. The seeds call this category `direct_chat`.
 
 from __future__ import annotations
 
+from eval.families import irrelevance
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import contains, no_calls
 from eval.families.grammar import widen
@@ -264,4 +265,9 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("no_tool", widen(INTENTS), "chit-chat and general knowledge: calling a tool is wrong")
+FAMILY = Family(
+    "no_tool",
+    widen(INTENTS),
+    "chit-chat, general knowledge, no fitting tool, a missing argument: calling a tool is wrong",
+    added=widen(irrelevance.INTENTS),
+)
