@@ -38,9 +38,10 @@ class ParamSpec:
 
 
 def actions_of(domain: Domain) -> tuple[str, ...]:
-    """The archetypes this domain offers: the five basic ones and two more drawn per domain."""
-    extra = [a for a in ("send", "schedule", "compute", "export") if a != "compute" or _numeric(domain)]
-    return (*ALWAYS, *sorted(random.Random(f"actions/{domain.key}").sample(extra, 2), key=ARCHETYPES.index))
+    """The archetypes this domain offers: the five basic ones and two more (compute wherever it has a number)."""
+    drawn = random.Random(f"actions/{domain.key}").sample(("send", "schedule", "export"), 2)
+    extra = ["compute", drawn[0]] if _numeric(domain) else drawn
+    return (*ALWAYS, *sorted(extra, key=ARCHETYPES.index))
 
 
 def _numeric(domain: Domain) -> Field | None:
