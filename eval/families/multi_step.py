@@ -634,6 +634,45 @@ def prioritize_by_title(ctx: Ctx) -> Draft:
     return _draft(["tasks"], calls, answer, checks, setup=seeded)
 
 
+def _doc_id(seeded: list[dict], doc: Doc) -> str:
+    """The id the knowledge server gives `doc`: docs are numbered in the order setup adds them."""
+    added = [c["arguments"]["title"] for c in seeded if c["tool"] == "knowledge__add"]
+    return f"doc-{added.index(doc.title) + 1}"
+
+
+def search_read_task(ctx: Ctx) -> Draft:
+    """search -> read the match in full -> a to-do whose due date comes from the document."""
+    doc, title = ctx.pick(DEADLINES)
+    seeded = _with_doc(ctx, doc, 2)
+    doc_id = _doc_id(seeded, doc)
+    due = (ctx.now.date() + timedelta(days=int(doc.number))).isoformat()
+    ctx.slots = {"topic": doc.keywords, "title": title}
+    calls = [_search(doc), call("knowledge__read", doc_id=doc_id), call("tasks__add_task", title=title, due=due)]
+    checks = [
+        state("tasks__list_tasks", has=f"| due {due}"),
+        state("tasks__list_tasks", has=title),
+        called("knowledge__read", {"doc_id": doc_id}),
+    ]
+    answer = f"'{doc.title}' says {doc.fact}, so I added '{title}' due {due}."
+    return _draft(["knowledge", "tasks"], calls, answer, checks, setup=seeded)
+
+
+def search_read_save(ctx: Ctx) -> Draft:
+    """files search -> read the file it names -> write its text to a new file."""
+    files, seeded = files_setup(ctx, 3)
+    source = ctx.choice(files)
+    dest = ctx.pick(RESULT_FILES)
+    ctx.slots = {"text": source.fact, "dst": dest}
+    calls = [
+        call("files__search", pattern=source.fact, path=optional(".")),
+        call("files__read_file", path=source.path),
+        call("files__write_file", path=dest, content=source.content),
+    ]
+    checks = [state("files__read_file", {"path": dest}, has=source.fact), called("files__read_file")]
+    answer = f"'{source.fact}' is in {source.path}; I copied its text to {dest}."
+    return _draft(["files"], calls, answer, checks, setup=seeded)
+
+
 INTENTS = (
     Intent(
         "knowledge_calc.compute",
@@ -1015,4 +1054,41 @@ INTENTS = (
     ),
 )
 
-FAMILY = Family("multi_step", widen(INTENTS), "chained calls across servers, later calls using earlier results")
+# Chains written after the held-out set was fixed (training draws them; see Family.added).
+ADDED = (
+    Intent(
+        "knowledge_tasks.search_read_task",
+        (
+            "Find the doc about {topic}, read it, and add the to-do '{title}' with the deadline it gives.",
+            "Search the knowledge base for {topic}, open the match, then create '{title}' due when that document says.",
+            "There's a document on {topic}. Read it through and put '{title}' on my list, due by its deadline.",
+            "Look up {topic} in our docs, read the full text, and make a task '{title}' due when it says.",
+            "Dig out the {topic} document, check how many days it allows, and add '{title}' due that many days out.",
+            "Read our {topic} doc first; then log '{title}' as a to-do with the due date it implies.",
+            "Using the {topic} document's time limit, schedule the task '{title}' -- search for it and read it first.",
+            "Open whatever the knowledge base has on {topic} and turn its deadline into a due date for '{title}'.",
+        ),
+        search_read_task,
+    ),
+    Intent(
+        "files.search_read_save",
+        (
+            "Find the file that mentions '{text}', read it, and save a copy of its text to {dst}.",
+            "Search my files for {text}, open the one that has it, and write its contents into {dst}.",
+            "Somewhere I wrote '{text}'. Locate that file, read it, and put the same text in {dst}.",
+            "Which file has '{text}'? Read it and duplicate its contents into {dst}.",
+            "Track down the file containing {text}, then store everything it says in {dst}.",
+            "Grep for '{text}', read the file it turns up, and save that file's text as {dst}.",
+            "Copy the contents of whichever file mentions '{text}' into {dst}; search first, then read it.",
+            "Look for '{text}' across my files and write the full text of the matching file to {dst}.",
+        ),
+        search_read_save,
+    ),
+)
+
+FAMILY = Family(
+    "multi_step",
+    widen(INTENTS),
+    "chained calls across servers, later calls using earlier results",
+    added=widen(ADDED),
+)
