@@ -32,7 +32,7 @@ from typing import Any
 from agent.naming import exposed_name
 from eval.families.base import Ctx, Draft, Family, Intent, in_split
 from eval.families.build import any_of, called, contains, no_calls, regex
-from eval.families.dates import relative_date
+from eval.families.dates import MONTHS, relative_date
 from mcp_servers.synthetic.toolset import result_code
 from mcp_servers.synthetic.universe import Toolset, draw_toolset, split_domains
 from mcp_servers.synthetic.universe.actions import ARCHETYPES, actions_of
@@ -41,6 +41,7 @@ from mcp_servers.synthetic.universe.tools import UniverseParam, UniverseTool, ar
 SEEDS = 1_000_000
 OPTIONAL_RATE = 0.35
 RELATIVE_DATE_RATE = 0.25
+PARTICLES = frozenset(("off", "over", "along", "up", "in", "down", "out"))
 CANT = r"(?i)(can't|cannot|can not|unable|not able|no tool|don't have|do not have|not available)"
 
 # Request verbs per archetype; every fourth is test-only (Ctx.pick), so test requests use verbs training never saw.
@@ -213,14 +214,14 @@ FRAMES = (
     "Do me a favour and {verb} {obj} {args}.",
 )
 CHAIN_FRAMES = (
-    "{bg}Find the {noun} {filter} and {verb} it {args}.",
-    "Look up the {noun} {filter}, then {verb} it {args}.",
-    "There's {a} {noun} {filter}; please {verb} it {args}.",
-    "Search for the {noun} {filter} and then {verb} that one {args}.",
-    "{bg}First find the {noun} {filter}. Then {verb} it {args}.",
-    "Can you locate the {noun} {filter} and {verb} it {args}?",
-    "Get hold of the {noun} {filter} and {verb} it {args}.",
-    "Whichever {noun} is {filter}: {verb} it {args}.",
+    "{bg}Find the {noun} {filter} and {verb_it} {args}.",
+    "Look up the {noun} {filter}, then {verb_it} {args}.",
+    "There's {a} {noun} {filter}; please {verb_it} {args}.",
+    "Search for the {noun} {filter} and then {verb_that} {args}.",
+    "{bg}First find the {noun} {filter}. Then {verb_it} {args}.",
+    "Can you locate the {noun} {filter} and {verb_it} {args}?",
+    "Get hold of the {noun} {filter} and {verb_it} {args}.",
+    "Whichever {noun} comes up {filter}: {verb_it} {args}.",
 )
 BACKGROUND = (
     "I'm sorting out the quarter's books. ",
@@ -292,7 +293,17 @@ def _phrase(ctx: Ctx, p: UniverseParam, value: Any, words: str) -> str:
     if isinstance(value, bool):
         true, false = SAY_BOOL.get(role, SAY_BOOL[""])
         return ctx.choice(true if value else false).format(label=label)
+    if p.spec.field.kind.key == "date" and not words[:1].isdigit() and words.split()[0] not in MONTHS:
+        return f"{label} {words}"  # a relative date ("due date next Friday") reads wrong after "=" or ":"
     return ctx.choice(SAY.get(role, SAY["field"])).format(label=label, v=words)
+
+
+def _with(verb: str, pronoun: str) -> str:
+    """ "call off" + "it" -> "call it off": separable particles go after the pronoun."""
+    head, _, particle = verb.rpartition(" ")
+    if head and particle in PARTICLES:
+        return f"{head} {pronoun} {particle}"
+    return f"{verb} {pronoun}"
 
 
 def _arguments(ctx: Ctx, tool: UniverseTool, leave_out: str | None = None) -> tuple[dict[str, Any], list[str]]:
@@ -428,12 +439,13 @@ def _chain(ctx: Ctx) -> Draft:
     arguments, phrases = _arguments(ctx, act)
     id_param = next(p for p in act.params if p.spec.role == "id")
     arguments[id_param.name] = found_id
-    noun = ctx.choice(act.domain.nouns)
+    noun, verb = ctx.choice(act.domain.nouns), ctx.pick(VERBS[act.action])
     slots = {
         "noun": noun,
         "a": "a",
         "filter": _phrase(ctx, flt, value, words),
-        "verb": ctx.pick(VERBS[act.action]),
+        "verb_it": _with(verb, "it"),
+        "verb_that": _with(verb, "that one"),
         "args": _join(phrases),
         "bg": ctx.pick(BACKGROUND) if ctx.rng.random() < 0.4 else "",
     }
