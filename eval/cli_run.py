@@ -47,6 +47,8 @@ SAME_ON_RESUME = (
     "max_steps",
     "max_tokens",
     "backend_options",
+    "shortlist",
+    "shortlist_method",
 )
 
 
@@ -166,6 +168,8 @@ def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter:
         max_tokens=args.max_tokens,
         inproc=not args.stdio,
         backend_options=local_options(args) if args.backend == "local" else {},
+        shortlist=args.shortlist,
+        shortlist_method=args.shortlist_method,
     )
     if run.exists():
         asked = _resumed(args, run, asked)

@@ -49,6 +49,10 @@ class RunSettings(BaseModel):
     max_tokens: int | None = Field(None, ge=1)
     inproc: bool = True
     backend_options: dict[str, object] = Field(default_factory=dict)  # the local backend's flags (int8, ...)
+    # Tools shown per episode (agent.shortlist); 0 = every mounted tool, which is what a run.json
+    # written before shortlisting existed did. `looptune eval` passes its --shortlist (default on).
+    shortlist: int = Field(0, ge=0)
+    shortlist_method: str = "lexical"
 
     @property
     def planned(self) -> int:

@@ -41,6 +41,9 @@ class EpisodeConfig:
     max_tokens: int | None = None  # per model turn (None: the backend's default)
     # Servers a task may name besides the bundled ones (the user's registry entries), by name.
     servers: Mapping[str, ServerConfig] = field(default_factory=dict)
+    # Tools the model sees (agent.shortlist; 0 = all mounted): eval and trace generation pass the same k.
+    shortlist_k: int = 0
+    shortlist_method: str = "lexical"
 
 
 @dataclass
@@ -118,6 +121,8 @@ def _loop(task: Task, backend: Backend, hub: Hub, config: EpisodeConfig) -> Agen
         temperature=config.temperature,
         seed=config.seed,
         max_tokens=config.max_tokens,
+        shortlist_k=config.shortlist_k,
+        shortlist_method=config.shortlist_method,
     )
     return AgentLoop(backend, hub, loop_config)
 

@@ -57,6 +57,8 @@ def episode_config(settings: RunSettings, trial: int, servers: Mapping[str, Serv
         max_tokens=settings.max_tokens,
         seed=settings.seed + trial,
         servers=servers,
+        shortlist_k=settings.shortlist,
+        shortlist_method=settings.shortlist_method,
     )
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from agent.environments import fresh_environment
+from agent.shortlist import DEFAULT_K
 from eval.suite import with_distractors
 from eval.tasks import parse_task
 from tests.conftest import TOY
@@ -82,8 +84,16 @@ def test_eval_mounts_every_bundled_server_by_default_and_the_oracle_passes_the_e
     assert (overall["tasks"], overall["completion"], overall["parameters"]) == (12, 1.0, 1.0)
     assert data["settings"]["distractors"] == "all"
     first = json.loads((tmp_path / "run" / "traces.jsonl").read_text().splitlines()[0])
-    mounted = {tool["function"]["name"].split("__")[0] for tool in first["tools"]}
-    assert mounted == {"calc", "files", "knowledge", "sandbox", "sql", "tasks"}
+    # Every bundled server is mounted; the model is shown the default shortlist of them.
+    shortlist = first["meta"]["shortlist"]
+    assert shortlist["mounted"] == anyio.run(bundled_tool_count) and shortlist["k"] == DEFAULT_K
+    assert [tool["function"]["name"] for tool in first["tools"]] == shortlist["tools"]
+    assert len(shortlist["tools"]) == DEFAULT_K and data["settings"]["shortlist"] == DEFAULT_K
+
+
+async def bundled_tool_count() -> int:
+    async with fresh_environment() as hub:
+        return len(hub.specs())
 
 
 def test_a_model_that_never_calls_tools_is_scored_tool_by_tool(tmp_path):

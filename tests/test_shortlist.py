@@ -8,12 +8,14 @@ import pytest
 
 from agent.backends.base import ChatRequest
 from agent.backends.scripted import ScriptedBackend
+from agent.cli.agent_setup import loop_config
+from agent.cli.main import build_parser
 from agent.hub import Hub
 from agent.loop import AgentLoop, LoopConfig
 from agent.messages import AssistantMessage, FunctionCall, FunctionSpec, ToolCall, ToolSpec, UserMessage
 from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
-from agent.shortlist import get_method, shortlist, shortlisted
+from agent.shortlist import DEFAULT_K, DEFAULT_METHOD, get_method, shortlist, shortlisted
 from agent.shortlist.text import words
 from tests.conftest import toy_config
 
@@ -166,3 +168,29 @@ async def test_serve_narrows_the_tools_a_request_carries_with_the_same_code():
         assert reply.status_code == 200, reply.text
         assert len(backend.requests[-1].tools) == expected
     assert "weather__get-forecast" in names(backend.requests[0].tools)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "hi"],
+        ["chat"],
+        ["eval", "tasks.jsonl", "-o", "out"],
+        ["traces", "generate", "--tasks", "t.jsonl", "-o", "out"],
+        ["serve"],
+    ],
+)
+def test_every_command_that_shows_a_model_tools_defaults_to_the_same_shortlist(argv):
+    args = build_parser().parse_args(argv)
+    assert (args.shortlist, args.shortlist_method) == (DEFAULT_K, DEFAULT_METHOD)
+    assert build_parser().parse_args([*argv, "--shortlist", "0"]).shortlist == 0
+
+
+def test_run_flags_reach_the_loop_config_and_a_negative_k_is_refused(capsys):
+    args = build_parser().parse_args(["run", "hi", "--shortlist", "4", "--shortlist-method", "lexical"])
+    config = loop_config(args)
+    assert (config.shortlist_k, config.shortlist_method) == (4, "lexical")
+    assert loop_config(build_parser().parse_args(["run", "hi", "--shortlist", "0"])).shortlist_k == 0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "hi", "--shortlist", "-1"])
+    assert "expected 0 (off) or more tools" in capsys.readouterr().err

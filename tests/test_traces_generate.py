@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from agent.cli.main import main
+from agent.shortlist import DEFAULT_METHOD
 from eval.families import generate_tasks
 from eval.tasks import write_tasks
 from tests.tracefiles import generate, traces_of
@@ -17,7 +18,8 @@ def test_oracle_traces_are_kept_with_real_tool_results_and_task_meta(tmp_path, c
     tasks = tmp_path / "tasks.jsonl"
     write_tasks(tasks, generate_tasks(None, "train", 12, seed=5))
     out = tmp_path / "traces.jsonl"
-    assert generate(tasks, out, "--jobs", "3") == 0
+    # Every tool listed: an oracle call to a tool the shortlist left out is (rightly) rejected as a format error.
+    assert generate(tasks, out, "--jobs", "3", "--shortlist", "0") == 0
     traces = traces_of(out)
     assert len(traces) == 12
     assert {t["meta"]["teacher"] for t in traces} == {"oracle"}
@@ -28,6 +30,26 @@ def test_oracle_traces_are_kept_with_real_tool_results_and_task_meta(tmp_path, c
     saved = json.loads((tmp_path / "traces.jsonl.config.json").read_text())
     assert saved["settings"]["teacher"] == "oracle" and saved["settings"]["jobs"] == 3
     assert saved["settings"]["tasks"] == str(tasks.resolve()) and saved["last_run"]["kept"] == 12
+    assert (saved["settings"]["distractors"], saved["settings"]["shortlist"]) == ("all", 0)
+
+
+def test_traces_show_the_shortlist_of_every_bundled_server_and_save_both_settings(tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    write_tasks(tasks, generate_tasks(["single_tool"], "train", 4, seed=2))
+    for distractors in ("all", "none"):
+        out = tmp_path / f"{distractors}.jsonl"
+        assert generate(tasks, out, "--distractors", distractors, "--shortlist", "3") == 0
+        traces = traces_of(out)
+        assert traces and all(
+            [t["function"]["name"] for t in tr["tools"]] == tr["meta"]["shortlist"]["tools"] for tr in traces
+        )
+        assert all(len(tr["tools"]) == 3 or tr["meta"]["shortlist"]["mounted"] <= 3 for tr in traces)
+        saved = json.loads(out.with_name(out.name + ".config.json").read_text())["settings"]
+        assert (saved["distractors"], saved["shortlist"], saved["shortlist_method"]) == (distractors, 3, DEFAULT_METHOD)
+        mounted = {tr["meta"]["shortlist"]["mounted"] for tr in traces}
+        if distractors == "all":
+            everything = mounted
+    assert min(everything) > max(mounted)  # every bundled server besides the task's own, then only its own
 
 
 def test_a_teacher_that_fails_the_checks_has_its_episodes_rejected_with_reasons(tmp_path, capsys):

@@ -22,6 +22,7 @@ from agent.messages import ToolCall
 from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig, load_registry
 from agent.sessions.store import MEMORY, SessionError, SessionStore, default_db_path
+from agent.shortlist.flags import add_shortlist_flags
 
 DEFAULT_BACKEND = "local"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -72,6 +73,7 @@ def add_agent_flags(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="first step of each turn: required = must call a tool (base models rarely do unprompted)",
     )
+    add_shortlist_flags(parser)
     parser.add_argument("--quiet", action="store_true", help="do not print which model and servers are in use")
     parser.add_argument("--no-save", action="store_true", help="do not store this conversation in the session store")
     add_local_flags(parser.add_argument_group("local backend"))
@@ -208,6 +210,8 @@ def loop_config(args: argparse.Namespace) -> LoopConfig:
         max_tokens=args.max_tokens,
         seed=args.seed,
         first_tool_choice=None if args.tool_choice == "auto" else args.tool_choice,
+        shortlist_k=args.shortlist,
+        shortlist_method=args.shortlist_method,
     )
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from agent.cli.agent_setup import add_local_flags, add_registry_flag
 from agent.cli.argv import lazy, positive_int
+from agent.shortlist.flags import add_shortlist_flags
 
 COMPARE = "eval compare"
 
 
-def _distractors(text: str) -> str | int:
+def distractors_arg(text: str) -> str | int:
+    """`all`, `none` or a number of bundled servers (eval and trace generation read it alike)."""
     if text in ("all", "none"):
         return text
     if not text.isdigit():
@@ -54,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", type=positive_int, default=1, help="episodes at once (default 1)")
     parser.add_argument(
         "--distractors",
-        type=_distractors,
+        type=distractors_arg,
         default="all",
         metavar="all|none|N",
         help="bundled servers mounted besides each task's own (default all: as the chat mounts them; "
@@ -66,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, help="sampling temperature (default: the backend's)")
     parser.add_argument("--max-tokens", type=positive_int, help="tokens per model turn (default: the backend's)")
     parser.add_argument("--stdio", action="store_true", help="spawn bundled servers as processes (default in-process)")
+    add_shortlist_flags(parser)
     add_registry_flag(parser)
     model = parser.add_argument_group("model")
     model.add_argument("--backend", default="local", help="local | openai | scripted | oracle (default local)")

@@ -11,6 +11,7 @@ from agent.cli.agent_setup import add_agent_flags, model_name, open_agent, open_
 from agent.cli.printer import JsonPrinter, PlainPrinter
 from agent.fsutil import atomic_write_text
 from agent.loop import AgentLoop, RunResult
+from agent.loop.loop import visible_tools
 from agent.messages import Message, SystemMessage, UserMessage
 from agent.sessions.recorder import TurnRecorder
 
@@ -42,7 +43,7 @@ async def run_once(args: argparse.Namespace) -> int:
             messages = _opening(loop, args.prompt)
             session = store.create(backend=loop.backend.name, model=model_name(loop.backend), source="run")
             recorder = TurnRecorder(store, session, [])
-            recorder.begin(messages, loop.toolbox.specs())
+            recorder.begin(messages, visible_tools(loop.config, messages, loop.toolbox.specs()))
             async with loop.stream(messages) as events:
                 async for event in events:
                     recorder.on_event(event)

@@ -6,6 +6,7 @@ import argparse
 
 from agent.cli.agent_setup import add_local_flags
 from agent.cli.argv import lazy, positive_float, positive_int
+from agent.shortlist.flags import add_shortlist_flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--max-waiting", type=positive_int, default=16, help="requests queued before 429")
     parser.add_argument("--max-body-mb", type=positive_float, default=4.0, help="largest request body (default 4 MB)")
+    add_shortlist_flags(parser)
     add_local_flags(parser.add_argument_group("local backend"))
     parser.set_defaults(handler=lazy("agent.serve.cli", "serve_command"))
 

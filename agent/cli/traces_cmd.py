@@ -13,6 +13,8 @@ import importlib
 from agent.cli.agent_setup import add_local_flags
 from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
+from agent.cli.eval_cmd import distractors_arg
+from agent.shortlist.flags import add_shortlist_flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +50,14 @@ def _generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per episode (default 300)")
     parser.add_argument("--seed", type=int, help="sampling seed for a model teacher")
     parser.add_argument("--retry-rejected", action="store_true", help="run the tasks rejected by an earlier run again")
+    parser.add_argument(
+        "--distractors",
+        type=distractors_arg,
+        default="all",
+        metavar="all|none|N",
+        help="bundled servers mounted besides each task's own (default all: as the chat mounts them)",
+    )
+    add_shortlist_flags(parser)
     teacher = parser.add_argument_group("model teacher (rejection sampling: only episodes passing every check)")
     teacher.add_argument("--model", help="model id or path")
     teacher.add_argument("--adapter", help="LoRA adapter path")

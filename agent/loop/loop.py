@@ -34,6 +34,7 @@ from agent.loop.events import (
     ToolProgress,
 )
 from agent.messages import Message, SystemMessage, ToolCall, ToolMessage, ToolSpec, Trace
+from agent.shortlist import shortlisted
 
 Approver = Callable[[ToolCall], Awaitable[bool]]
 DECLINED = "Error: the user declined this call. Do not retry it; ask the user or continue without it."
@@ -70,6 +71,15 @@ class LoopConfig:
     seed: int | None = None
     # Applies to the first step only ("required" forces a tool call there); later steps are free.
     first_tool_choice: str | None = None
+    # Show the model only the k tools most relevant to the conversation (0: every mounted tool); chosen
+    # once per run, at its first model turn, by agent.shortlist (the same code serve and training use).
+    shortlist_k: int = 0
+    shortlist_method: str = "lexical"
+
+
+def visible_tools(config: LoopConfig, messages: Sequence[Message], mounted: Sequence[ToolSpec]) -> list[ToolSpec]:
+    """The tools a run of `config` over `messages` will show the model (what a session records for the turn)."""
+    return shortlisted(messages, mounted, config.shortlist_k, config.shortlist_method)
 
 
 class LoopStop(Exception):
@@ -141,6 +151,8 @@ class _Run:
             self.messages.insert(0, SystemMessage(content=self.config.system_prompt))
         self.breaker = LoopBreaker(self.config.repeat_limit)
         self.tools: list[ToolSpec] = []
+        self.chosen: set[str] | None = None  # the shortlisted tool names, fixed at the first model turn
+        self.mounted = 0
         self.steps: list[dict[str, Any]] = []
         self.started, self.clock = datetime.now(UTC), time.perf_counter()
         self.approval_lock = anyio.Lock()
@@ -180,8 +192,19 @@ class _Run:
         record.update(duration_s=round(time.perf_counter() - began, 4), completion_tokens=tokens)
         await self.send.send(StepEnd(step, record["duration_s"], record["model_s"], tokens, added))
 
+    def _visible_tools(self) -> list[ToolSpec]:
+        """The tools this turn lists: all mounted ones, or the run's shortlist of them."""
+        mounted = self.loop.toolbox.specs()
+        self.mounted = len(mounted)
+        if self.config.shortlist_k <= 0:
+            return mounted
+        if self.chosen is None:
+            chosen = shortlisted(self.messages, mounted, self.config.shortlist_k, self.config.shortlist_method)
+            self.chosen = {spec.name for spec in chosen}
+        return [spec for spec in mounted if spec.name in self.chosen]
+
     async def _model_turn(self, step: int) -> Completion:
-        self.tools = self.loop.toolbox.specs()
+        self.tools = self._visible_tools()
         request = ChatRequest(
             messages=list(self.messages),
             tools=self.tools,
@@ -261,4 +284,11 @@ class _Run:
         }
         if error:
             meta["error"] = error
+        if self.config.shortlist_k > 0:
+            meta["shortlist"] = {
+                "k": self.config.shortlist_k,
+                "method": self.config.shortlist_method,
+                "mounted": self.mounted,
+                "tools": [spec.name for spec in self.tools],
+            }
         return Trace(messages=list(self.messages), tools=self.tools, meta=meta)

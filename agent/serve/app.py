@@ -27,11 +27,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta
+from agent.messages import ToolSpec
 from agent.serve import replies
 from agent.serve.admission import Admission, LineFull, Place
 from agent.serve.contained import Contained
 from agent.serve.models import Served, ServedModels, UnknownModel
 from agent.serve.schema import ChatBody, RequestError, chat_request, parse_body
+from agent.shortlist import shortlisted
 
 T = TypeVar("T")
 log = logging.getLogger("looptune.serve")
@@ -43,6 +45,10 @@ class ServeSettings:
     max_waiting: int = 16  # requests waiting for the model beyond the one running
     max_body_bytes: int = 4 * 2**20
     retry_after_s: int = 1
+    # The tools a request carries are narrowed server-side by agent.shortlist, the code the loop uses
+    # (0: the model sees every tool sent); a request naming one tool in tool_choice is left as it is.
+    shortlist_k: int = 0
+    shortlist_method: str = "lexical"
 
 
 class Refused(Exception):
@@ -85,6 +91,7 @@ class _Server:
         self._check_key(request)
         body = _parsed(await self._json(request))
         entry, wanted = self._entry(body.model), _request(body)
+        wanted.tools = self._shortlisted(wanted)
         place = self._place()  # last: every check that can refuse the request has passed
         if body.stream:
             events = self._stream(place, entry, body, wanted)
@@ -163,6 +170,12 @@ class _Server:
         yield "data: [DONE]\n\n"
 
     # --- checks
+
+    def _shortlisted(self, request: ChatRequest) -> list[ToolSpec]:
+        k = self.settings.shortlist_k
+        if k <= 0 or not request.tools:
+            return request.tools
+        return shortlisted(request.messages, request.tools, k, self.settings.shortlist_method)
 
     def _check_key(self, request: Request) -> None:
         key = self.settings.api_key

@@ -34,7 +34,13 @@ def serve_command(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
-    settings = ServeSettings(key, args.max_waiting, int(args.max_body_mb * 2**20))
+    settings = ServeSettings(
+        key,
+        args.max_waiting,
+        int(args.max_body_mb * 2**20),
+        shortlist_k=args.shortlist,
+        shortlist_method=args.shortlist_method,
+    )
     if warning:
         print(f"looptune serve: {warning}", file=sys.stderr, flush=True)
     host, port = sock.getsockname()[:2]

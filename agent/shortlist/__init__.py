@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.messages import Message, ToolSpec
+from agent.shortlist.expanded import ExpandedShortlister
 from agent.shortlist.lexical import LexicalShortlister
 from agent.shortlist.protocol import QueryPart, Shortlister
 from agent.shortlist.select import (
@@ -21,7 +22,7 @@ from agent.shortlist.select import (
     shortlist,
 )
 
-_METHODS: dict[str, type] = {"lexical": LexicalShortlister}
+_METHODS: dict[str, type] = {"lexical": LexicalShortlister, "expanded": ExpandedShortlister}
 
 
 def shortlisted(messages: Sequence[Message], tools: Sequence[ToolSpec], k: int, method: str) -> list[ToolSpec]:

@@ -8,6 +8,7 @@ and tool specs, nothing of the loop, hub or backends.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from agent.shortlist.protocol import QueryPart, Shortlister
 DEFAULT_K = 6
 DEFAULT_METHOD = "lexical"
 EARLIER_WEIGHT = 0.5  # each user turn back counts half as much as the one after it
+QUOTED_WEIGHT = 0.25
+# 'single', "double" or “curly” quotes; an apostrophe inside a word (what's, don't) opens nothing.
+_QUOTED = re.compile(r"(?<!\w)'([^'\n]+)'(?!\w)|\"([^\"\n]+)\"|“([^”\n]+)”")
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,19 @@ class ShortlistConfig:
 
 
 def conversation_query(messages: Sequence[Message]) -> list[QueryPart]:
-    """The user turns as query parts: the latest weight 1, each earlier one half the next's."""
+    """The user turns as query parts: the latest weight 1, each earlier one half the next's.
+
+    Quoted text ('a title', "a message") is what goes into arguments, not what picks the tool: it
+    counts QUOTED_WEIGHT as much as the words around it.
+    """
     users = [content_text(m.content) for m in messages if isinstance(m, UserMessage)]
-    return [QueryPart(text, EARLIER_WEIGHT**back) for back, text in enumerate(reversed(users)) if text.strip()]
+    parts = []
+    for back, text in enumerate(reversed(users)):
+        weight = EARLIER_WEIGHT**back
+        quoted = [m.group(1) or m.group(2) or m.group(3) for m in _QUOTED.finditer(text)]
+        parts.append(QueryPart(_QUOTED.sub(" ", text), weight))
+        parts.extend(QueryPart(q, weight * QUOTED_WEIGHT) for q in quoted)
+    return [part for part in parts if part.text.strip()]
 
 
 def called_tools(messages: Sequence[Message]) -> set[str]:

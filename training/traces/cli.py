@@ -37,7 +37,13 @@ def generate_command(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if args.retry_rejected:
         rejected_path(output).unlink(missing_ok=True)
-    config = EpisodeConfig(max_steps=args.max_steps, timeout_s=args.timeout, seed=args.seed)
+    config = EpisodeConfig(
+        max_steps=args.max_steps,
+        timeout_s=args.timeout,
+        seed=args.seed,
+        shortlist_k=args.shortlist,
+        shortlist_method=args.shortlist_method,
+    )
     summary = anyio.run(_run, args, tasks, output, config)
     _save_config(args, output, summary)
     _report(summary, output)
@@ -51,7 +57,8 @@ def config_path(output: Path) -> Path:
 
 def _save_config(args: argparse.Namespace, output: Path, summary: Summary) -> None:
     # Later stages (training, eval) read which tasks and teacher made these traces from here.
-    keys = ("tasks", "teacher", "model", "adapter", "base_url", "jobs", "max_steps", "timeout", "seed")
+    keys = ("tasks", "teacher", "model", "adapter", "base_url", "jobs", "max_steps", "timeout", "seed", "distractors")
+    keys += ("shortlist", "shortlist_method")  # what the model was shown: training must show the same
     settings = {key: getattr(args, key, None) for key in keys}
     settings["tasks"] = str(Path(args.tasks).resolve())
     counts = {"kept": summary.kept, "rejected": dict(summary.rejected), "skipped": summary.skipped}
@@ -70,7 +77,14 @@ async def _run(args: argparse.Namespace, tasks: list, output: Path, config: Epis
                 progress.update(bar, advance=1, **counts)
 
             summary = await generate_traces(
-                tasks, teacher_for, output, teacher=args.teacher, jobs=args.jobs, config=config, on_episode=advance
+                tasks,
+                teacher_for,
+                output,
+                teacher=args.teacher,
+                jobs=args.jobs,
+                config=config,
+                on_episode=advance,
+                distractors=args.distractors,
             )
     except ValueError as exc:  # an output file that is not ours to append to
         raise CliError(str(exc), code=2) from exc

@@ -22,7 +22,9 @@ from agent.backends.base import Backend
 from eval.journal import Journal, open_journal
 from eval.metrics import reason_kind
 from eval.runner import Episode, EpisodeConfig, run_episode
+from eval.suite import with_distractors
 from eval.tasks import Task
+from mcp_servers import BUNDLED
 from training.traces.checks import record_problems
 
 TeacherFor = Callable[[Task], Backend]  # a fresh backend per task (oracle) or the same one (a model)
@@ -80,8 +82,13 @@ async def generate_traces(
     jobs: int = 4,
     config: EpisodeConfig | None = None,
     on_episode: Progress | None = None,
+    distractors: str | int = "none",
 ) -> Summary:
-    """Run every undecided task (at most `jobs` at once) and journal each verdict as it lands."""
+    """Run every undecided task (at most `jobs` at once) and journal each verdict as it lands.
+
+    `distractors` mounts bundled servers besides each task's own (eval.suite.with_distractors), so the
+    bundled servers' tasks can be traced as the chat runs them: with every bundled server mounted.
+    """
     outputs = Outputs(open_journal(output), open_journal(rejected_path(output)))
     decided = outputs.kept.done | outputs.rejected.done
     todo = [t for t in tasks if t.id not in decided]
@@ -90,7 +97,7 @@ async def generate_traces(
 
     async def one(task: Task) -> None:
         async with limit:
-            episode = await run_episode(task, teacher_for(task), config)
+            episode = await run_episode(with_distractors(task, distractors, BUNDLED), teacher_for(task), config)
         outputs.record(episode, teacher)  # may turn a pass into a format rejection
         summary.add(episode)
         if on_episode is not None:

@@ -32,6 +32,7 @@ from agent.cli.repl.view import PlainView
 from agent.hub import Hub
 from agent.hub.errors import leaf
 from agent.loop import AgentLoop, Event, Final, RunError, StepEnd
+from agent.loop.loop import visible_tools
 from agent.messages import Message, SystemMessage, UserMessage
 from agent.sessions.recorder import TurnRecorder
 from agent.sessions.store import SessionStore
@@ -60,6 +61,7 @@ class Chat:
         self.last = TurnStats()
         self._scopes: list[anyio.CancelScope] = []
         self.completer: Any = None  # set by the terminal front end, told when servers change
+        self.shortlisted: list[str] | None = None  # the tools the model was shown last turn (None: all)
 
     # -- what commands use ------------------------------------------------------
 
@@ -159,7 +161,7 @@ class Chat:
         if self.session_id is None:
             self.session_id = self.store.create(backend=self.backend.name, model=model_name(self.backend))
         recorder = TurnRecorder(self.store, self.session_id, self.history)
-        recorder.begin(new, self.hub.specs())
+        recorder.begin(new, visible_tools(self.loop.config, [*self.history, *new], self.hub.specs()))
         self.view.start_turn()
         outcome = await self._drive(recorder)
         self.history = list(recorder.history)
@@ -180,6 +182,9 @@ class Chat:
     def _on_event(self, recorder: TurnRecorder, event: Event) -> str | None:
         recorder.on_event(event)
         self.view(event)
+        trace = getattr(event, "trace", None)
+        if trace is not None:  # the run's last event: its trace says what the model was shown
+            self.shortlisted = (trace.meta.get("shortlist") or {}).get("tools")
         if isinstance(event, StepEnd):
             self.steps += 1
         if isinstance(event, Final):

@@ -27,17 +27,29 @@ def _servers(chat: Chat) -> list[str]:
 
 @command("tools", "[SERVER]", choices=_servers)
 async def tools(chat: Chat, rest: str) -> None:
-    """List the tools the model can call (of one server, or all)."""
+    """List the mounted tools (of one server, or all); * marks the last turn's shortlist."""
     shown = [t for t in chat.hub.tools() if not rest or t.server == rest]
     if rest and rest not in chat.hub.servers():
         raise CommandError(f"no connected server named {rest!r}; connected: {', '.join(chat.hub.servers())}")
+    listed = chat.shortlisted
     table = Table(box=None)
-    for column in ("tool", "description", ""):
+    for column in ("", "tool", "description", ""):
         table.add_column(column)
     for tool in shown:
         flag = "[yellow]asks first[/]" if tool.asks_first else ""
-        table.add_row(escape(tool.name), escape(tool.spec().function.description), flag)
+        mark = "[green]*[/]" if listed is not None and tool.name in listed else ""
+        table.add_row(mark, escape(tool.name), escape(tool.spec().function.description), flag)
     chat.console.print(table if shown else Text("no tools", style="dim"))
+    chat.console.print(Text(_shortlist_note(chat, len(chat.hub.tools())), style="dim"))
+
+
+def _shortlist_note(chat: Chat, mounted: int) -> str:
+    k = chat.loop.config.shortlist_k
+    if k <= 0:
+        return f"shortlisting off: the model sees all {mounted} tools"
+    if chat.shortlisted is None:
+        return f"the model sees the {k} tools most relevant to each turn (plus tools already called); no turn yet"
+    return f"* the {len(chat.shortlisted)} of {mounted} tools the model saw last turn (--shortlist {k})"
 
 
 @command("servers")
