@@ -95,16 +95,17 @@ def _read(path: Path) -> tuple[str, yaml.Node | None]:
 
 
 def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
-    """The 1-based line of the YAML node at `loc` (the deepest one that exists)."""
+    """The 1-based line of the YAML entry at `loc` (a mapping entry's key line; the deepest that exists)."""
     line = node.start_mark.line + 1 if node is not None else 1
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == str(key)), None)
+            pair = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
             node = node.value[key]
+            line = node.start_mark.line + 1
         else:
             break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
     return line

@@ -29,6 +29,8 @@ _VOCABULARY: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("email", "e-mail"), _EMAILS),
     (("url", "uri", "link", "website"), _URLS),
     (("city", "location", "place"), ("Lisbon", "Osaka", "Toronto", "Nairobi", "Oslo", "Lima")),
+    (("restaurant", "venue", "hotel", "cafe", "shop"), ("Casa Lisboa", "Blue Lotus", "The Copper Pot", "Nonna's")),
+    (("company", "organization", "organisation"), ("Acme Corp", "Northwind", "Globex")),
     (("country",), ("Portugal", "Japan", "Canada", "Kenya", "Norway", "Peru")),
     (("currency",), ("EUR", "USD", "JPY", "GBP")),
     (("language", "lang", "locale"), ("en", "fr", "de", "es")),

@@ -47,21 +47,33 @@ def stable_piece(result: str, arguments: dict[str, Any] | None = None, today: da
     today's date or weekday would differ tomorrow, so neither is chosen.
     """
     today = today or date.today()
-    dull = {str(v).casefold() for v in (arguments or {}).values()}
+    dull = {str(v).casefold() for v in _leaves(arguments or {})}
     dull |= {today.isoformat(), today.strftime("%A").casefold()}
     try:
         leaves = [v for v in _leaves(json.loads(result)) if len(v) >= 2]
     except (json.JSONDecodeError, TypeError):
         leaves = []
     lines = [line.strip() for line in result.strip().splitlines() if line.strip()]
-    candidates = leaves or [piece for line in lines for piece in (_tail(line), line)]
+    candidates = leaves or [piece for line in lines for piece in (_tail(line), line, _head(line), *_fragments(line))]
     for piece in candidates:
         piece = piece.strip()
-        if piece.casefold() in dull or _near_today(piece, today):
+        # A piece that repeats an argument back proves less than one the call worked out.
+        echoed = not _fragments(piece) or any(part.casefold() in dull for part in _fragments(piece))
+        if echoed or _near_today(piece, today):
             continue
         if 2 <= len(piece) <= MAX_PIECE_CHARS and re.search(r"\w", piece):
             return piece
     return None
+
+
+def _head(line: str) -> str:
+    """What a result line says before its first colon ("Added task id 1: pay rent" -> "Added task id 1")."""
+    return line.split(": ", 1)[0]
+
+
+def _fragments(text: str) -> list[str]:
+    """The separated parts of a long result line (commas, bars, brackets)."""
+    return [part for part in re.split(r"\s*[,;|()]\s*|: ", text) if part]
 
 
 def _near_today(piece: str, today: date) -> bool:
