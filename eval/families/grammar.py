@@ -87,7 +87,6 @@ VERB_SYNONYMS: dict[str, tuple[str, ...]] = {
     "save": ("store",),
     "store": ("save",),
     "list": ("enumerate",),
-    "put": ("place",),
 }
 VERB_KEEPS = ("make sure", "find out", "run a ", "list of")  # idioms where the swap breaks the sentence
 # Object phrases, swapped wherever they occur (word-bounded).
@@ -95,7 +94,7 @@ PHRASE_SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tick it off", ("check it off", "cross it off")),
     ("check off", ("tick off", "cross off")),
     ("to-do list", ("todo list", "task list", "list of to-dos")),
-    ("task list", ("to-do list", "todo list")),
+    ("task list", ("list of tasks", "todo list")),
     ("my to-dos", ("my todos", "my to-do items")),
     ("knowledge base", ("knowledge store", "notes database")),
     ("the documents", ("my documents", "the docs")),
@@ -125,12 +124,16 @@ IMPERATIVE_FRAMES = (
     "Is it possible to {core}?",
     "Mind if I ask you to {core}?",
 )
-OTHER_FRAMES = (
+QUESTION_FRAMES = (
     "Quick question: {core}",
     "I was wondering: {core}",
+    "Tell me this: {core}",
+    "So, {core}",
+    "Out of curiosity, {core}",
+)
+STATEMENT_FRAMES = (
     "One more thing. {Core}",
     "Okay, {core}",
-    "Tell me this: {core}",
     "So, {core}",
     "Right, next thing. {Core}",
 )
@@ -231,7 +234,8 @@ def _framed(core: str) -> list[str]:
             one_sentence = not re.search(r"[.:;?]\s", body)  # "Can you X. Y?" reads wrong
             out += [_frame(f, body) for f in IMPERATIVE_FRAMES if one_sentence or not f.endswith("?")]
         else:
-            out += [_frame(f, body) + (end or ".") for f in OTHER_FRAMES]
+            frames = QUESTION_FRAMES if end == "?" else STATEMENT_FRAMES
+            out += [_frame(f, body) + (end or ".") for f in frames]
     out += [f"{bg} {_decap(body) if bg.endswith(':') else _cap(body)}{end or '.'}" for bg in BACKGROUNDS]
     return out
 
@@ -268,6 +272,8 @@ def _decap(text: str) -> str:
 
 
 def _cap(text: str) -> str:
+    if text.startswith("ls "):  # a shell command keeps its case
+        return text
     return text[:1].upper() + text[1:]
 
 
