@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.families import load_family
+from eval.families import generate_tasks, load_family
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import contains
 from eval.families.grammar import THRESHOLD, compose, widen, written_date
@@ -95,3 +95,23 @@ def test_written_dates_name_a_future_day_in_the_format_they_show():
         assert day.isoformat() in text or str(day.day) in text
         seen.add(text.split(" ", 1)[1][:3])
     assert len(seen) >= 5  # ISO, month names, m/d and "the Nth" all occur
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_intents_added_after_the_held_out_set_train_but_never_reach_the_test_split(name):
+    family = load_family(name)
+    added = {intent.name for intent in family.added}
+    train = {t.meta["intent"] for t in family.generate(4 * len(family.all_intents), "train", 0)}
+    test = {t.meta["intent"] for t in family.generate(4 * len(family.all_intents), "test", 0)}
+    assert added <= train
+    assert not added & test
+    for intent in family.added:
+        assert intent.phrasing_ids("test"), intent.name  # held-out phrasings kept for the next held-out set
+
+
+def test_at_least_a_tenth_of_default_train_tasks_call_no_tool():
+    tasks = generate_tasks(None, "train", 600, 0)
+    no_tool = [t for t in tasks if t.category == "no_tool"]
+    assert len(no_tool) >= 60
+    kinds = {t.meta["intent"].split(".")[0] for t in no_tool}
+    assert {"irrelevant", "missing"} <= kinds
