@@ -119,8 +119,10 @@ def _tasks(path: str) -> list[Task]:
 def _user_servers(args: argparse.Namespace, tasks: list[Task]) -> dict[str, ServerConfig]:
     """Registry entries for task servers that are not bundled; a name found nowhere is an error now."""
     from mcp_servers import BUNDLED
+    from mcp_servers.synthetic import episode_args
 
-    wanted = {n for t in tasks for n in t.servers if n not in BUNDLED and not n.startswith("synthetic-")}
+    # synthetic-<seed> and universe-<seed> toolsets are mounted by the episode itself
+    wanted = {n for t in tasks for n in t.servers if n not in BUNDLED and episode_args(n) is None}
     if not wanted:
         return {}
     try:

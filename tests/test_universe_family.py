@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
@@ -145,3 +146,12 @@ def test_generation_is_fast_enough_for_tens_of_thousands_of_tasks():
     start = time.perf_counter()
     FAMILY.generate(400, "train", 11)
     assert time.perf_counter() - start < 5.0
+
+
+def test_looptune_eval_mounts_universe_toolsets_and_the_oracle_completes_them(tmp_path):
+    tasks = tmp_path / "unseen.jsonl"
+    assert main(["tasks", "generate", "--family", "universe", "--split", "test", "--n", "6", "-o", str(tasks)]) == 0
+    run = tmp_path / "run"
+    assert main(["eval", str(tasks), "--backend", "oracle", "-o", str(run)]) == 0
+    report = json.loads((run / "report.json").read_text())
+    assert report["metrics"]["overall"]["completion"] == 1.0 and report["episodes_done"] == 6

@@ -19,7 +19,7 @@ from typing import Any
 from training.traces.tokens import Counter as TokenCounter
 from training.traces.validate import parse_line
 
-_SYNTHETIC = re.compile(r"synthetic-\d+(-masked)?__")
+_SYNTHETIC = re.compile(r"(synthetic|universe)-\d+(-masked)?__")
 
 
 def trace_stats(path: Path, counter: TokenCounter | None = None) -> dict[str, Any]:
