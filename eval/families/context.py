@@ -13,9 +13,9 @@ import re
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import any_of, call, called, contains, optional, regex, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.dates import MONTHS, relative_date
+from eval.families.dates import MONTHS
 from eval.families.entities import TABLES
-from eval.families.grammar import widen
+from eval.families.grammar import spoken_date, widen
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
 CATEGORY = "context"
@@ -169,7 +169,7 @@ def event_task(ctx: Ctx) -> Draft:
 
 def chore_task(ctx: Ctx) -> Draft:
     title, short, word = ctx.pick(CHORES)
-    when, day = relative_date(ctx.rng, ctx.now.date())
+    when, day = spoken_date(ctx)
     fact = ctx.phrase(CHORE_PHRASES, title=title)
     ctx.slots = {"when": when}
     expected = call("tasks__add_task", title=any_of(title, short), due=day.isoformat())

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
-from eval.families.base import Intent
-from eval.families.dates import MONTHS
+from eval.families.base import Ctx, Intent
+from eval.families.dates import MONTHS, relative_date
 from eval.families.leakage import ratio
 from eval.families.style import VERBS
 
@@ -295,3 +295,14 @@ def written_date(rng: random.Random, today: date) -> tuple[str, date]:
     if day.month == today.month:  # "the 10th" names this month's day only
         forms += (f"on the {day.day}{suffix}",)
     return rng.choice(forms), day
+
+
+def spoken_date(ctx: Ctx) -> tuple[str, date]:
+    """A due day as the request words it: relative ("next Friday") in both splits, written dates in train too.
+
+    The extra draw happens in the train split only, so every test task stays as it was.
+    """
+    when, day = relative_date(ctx.rng, ctx.now.date())
+    if ctx.split == "train" and ctx.rng.random() < 0.4:
+        when, day = written_date(ctx.rng, ctx.now.date())
+    return when, day

@@ -15,9 +15,8 @@ from datetime import timedelta
 from eval.families.base import Ctx, Draft, Family, Intent, in_split
 from eval.families.build import any_of, call, called, contains, optional, regex, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.dates import relative_date
 from eval.families.entities import DOCS, TABLES, Doc, Table
-from eval.families.grammar import widen
+from eval.families.grammar import spoken_date, widen
 from eval.families.single_tool import docs_setup, files_setup, todo_setup
 
 CATEGORY = "multi_step"
@@ -615,7 +614,7 @@ def delete_by_title(ctx: Ctx) -> Draft:
 
 def reschedule_by_title(ctx: Ctx) -> Draft:
     titles, task_id, seeded = _by_title(ctx)
-    when, day = relative_date(ctx.rng, ctx.now.date())
+    when, day = spoken_date(ctx)
     ctx.slots["when"] = when
     calls = [_listed(), call("tasks__update_task", task_id=task_id, due=day.isoformat())]
     checks = [state("tasks__list_tasks", has=f"id {task_id}: {titles[task_id - 1]} | due {day.isoformat()}")]

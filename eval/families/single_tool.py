@@ -11,9 +11,8 @@ from eval.families import gaps
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import any_of, call, called, contains, optional, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.dates import relative_date
 from eval.families.entities import CONVERSIONS, DOCS, FILES, TABLES, TODO_TITLES
-from eval.families.grammar import widen, written_date
+from eval.families.grammar import spoken_date, widen
 
 CATEGORY = "single_tool"
 
@@ -30,9 +29,7 @@ def todo_setup(ctx: Ctx, k: int) -> tuple[list[str], list[dict]]:
 
 def add_task_due(ctx: Ctx) -> Draft:
     title = ctx.pick(TODO_TITLES)
-    when, day = relative_date(ctx.rng, ctx.now.date())
-    if ctx.split == "train" and ctx.rng.random() < 0.4:  # train only: the test split's draws stay as they were
-        when, day = written_date(ctx.rng, ctx.now.date())
+    when, day = spoken_date(ctx)
     ctx.slots = {"title": title, "when": when}
     expected = call("tasks__add_task", title=title, due=day.isoformat())
     checks = [state("tasks__list_tasks", has=day.isoformat()), state("tasks__list_tasks", has=title), contains(title)]
