@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from mcp_servers.synthetic.universe.fields import FieldKind, kind_of
 
 HOLDOUT = 4
+UNITS = {"m": "metres", "km": "km", "mg": "mg", "l": "litres"}
 
 _TABLE = """
 invoice|invoice,bill|finance|INV|customer_email:email amount:money currency:currency due_date:date paid:bool
@@ -159,6 +160,12 @@ class Field:
 
     @property
     def label(self) -> str:
+        """What a person calls it: `distance_km` -> "distance in km", `publish_at` -> "publish time"."""
+        head, _, last = self.name.rpartition("_")
+        if head and last in UNITS:
+            return f"{head.replace('_', ' ')} in {UNITS[last]}"
+        if head and last == "at":
+            return f"{head.replace('_', ' ')} time"
         return self.name.replace("_", " ")
 
 
