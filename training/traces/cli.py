@@ -43,11 +43,19 @@ def generate_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         shortlist_k=args.shortlist,
         shortlist_method=args.shortlist_method,
+        servers=_registry_servers(args, tasks),
     )
     summary = anyio.run(_run, args, tasks, output, config)
     _save_config(args, output, summary)
     _report(summary, output)
     return 0 if summary.kept or summary.skipped or not tasks else 1
+
+
+def _registry_servers(args: argparse.Namespace, tasks: list) -> dict:
+    """Registry entries of task servers that are not bundled (`tasks synthesize` output), found as eval finds them."""
+    from eval.cli_run import _user_servers
+
+    return _user_servers(argparse.Namespace(mcp_config=getattr(args, "mcp_config", None)), tasks)
 
 
 def config_path(output: Path) -> Path:
