@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.fsutil import atomic_write_text
+from agent.shortlist import DEFAULT_METHOD
 from eval.journal import read_records
 from eval.records import EpisodeRecord
 
@@ -52,7 +53,7 @@ class RunSettings(BaseModel):
     # Tools shown per episode (agent.shortlist); 0 = every mounted tool, which is what a run.json
     # written before shortlisting existed did. `looptune eval` passes its --shortlist (default on).
     shortlist: int = Field(0, ge=0)
-    shortlist_method: str = "lexical"
+    shortlist_method: str = DEFAULT_METHOD
 
     @property
     def planned(self) -> int:

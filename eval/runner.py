@@ -26,6 +26,7 @@ from agent.loop.events import ToolCallFinished
 from agent.messages import Trace
 from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig
+from agent.shortlist import DEFAULT_METHOD
 from eval.checks import CallRecord, CheckResult, Outcome, run_checks
 from eval.tasks import Task
 
@@ -43,7 +44,7 @@ class EpisodeConfig:
     servers: Mapping[str, ServerConfig] = field(default_factory=dict)
     # Tools the model sees (agent.shortlist; 0 = all mounted): eval and trace generation pass the same k.
     shortlist_k: int = 0
-    shortlist_method: str = "lexical"
+    shortlist_method: str = DEFAULT_METHOD
 
 
 @dataclass

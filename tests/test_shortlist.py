@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import anyio
 import httpx
 import pytest
@@ -10,6 +12,7 @@ from agent.backends.base import ChatRequest
 from agent.backends.scripted import ScriptedBackend
 from agent.cli.agent_setup import loop_config
 from agent.cli.main import build_parser
+from agent.environments import fresh_environment
 from agent.hub import Hub
 from agent.loop import AgentLoop, LoopConfig
 from agent.messages import AssistantMessage, FunctionCall, FunctionSpec, ToolCall, ToolSpec, UserMessage
@@ -17,6 +20,7 @@ from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
 from agent.shortlist import DEFAULT_K, DEFAULT_METHOD, get_method, shortlist, shortlisted
 from agent.shortlist.text import words
+from eval.tasks import load_tasks
 from tests.conftest import toy_config
 
 pytestmark = pytest.mark.anyio
@@ -35,6 +39,7 @@ TOOLS = [
     spec("files__delete_file", "Delete a file.", path="file path"),
 ]
 LEXICAL = get_method("lexical")
+HELDOUT = Path(__file__).parents[1] / "docs" / "results" / "heldout-test.jsonl"
 
 
 class Recording(ScriptedBackend):
@@ -194,3 +199,19 @@ def test_run_flags_reach_the_loop_config_and_a_negative_k_is_refused(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "hi", "--shortlist", "-1"])
     assert "expected 0 (off) or more tools" in capsys.readouterr().err
+
+
+async def test_recall_on_held_out_requests_with_every_bundled_server_mounted_stays_above_a_floor():
+    # The first 40 held-out tasks (phrasings never trained on); bench/shortlist_recall.py has the full table.
+    tasks = [t for t in load_tasks(HELDOUT)[:40] if t.plan]
+    async with fresh_environment() as hub:
+        mounted = hub.specs()
+    method = get_method(DEFAULT_METHOD)
+    hits = sum({u.name for u in t.plan} <= set(names(shortlist(t.messages, mounted, DEFAULT_K, method))) for t in tasks)
+    assert len(mounted) > 3 * DEFAULT_K and hits / len(tasks) >= 0.9
+
+
+def test_expansion_learned_from_training_finds_a_tool_that_shares_no_word_with_the_request():
+    ask = [UserMessage(content="change 20 yen into pounds")]  # the tool says "currencies", not "yen"
+    assert names(shortlist(ask, TOOLS, 1, get_method("expanded"))) == ["money__fx.convert"]
+    assert names(shortlist(ask, TOOLS, 1, LEXICAL)) != ["money__fx.convert"]

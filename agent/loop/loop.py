@@ -34,7 +34,7 @@ from agent.loop.events import (
     ToolProgress,
 )
 from agent.messages import Message, SystemMessage, ToolCall, ToolMessage, ToolSpec, Trace
-from agent.shortlist import shortlisted
+from agent.shortlist import DEFAULT_METHOD, shortlisted
 
 Approver = Callable[[ToolCall], Awaitable[bool]]
 DECLINED = "Error: the user declined this call. Do not retry it; ask the user or continue without it."
@@ -74,7 +74,7 @@ class LoopConfig:
     # Show the model only the k tools most relevant to the conversation (0: every mounted tool); chosen
     # once per run, at its first model turn, by agent.shortlist (the same code serve and training use).
     shortlist_k: int = 0
-    shortlist_method: str = "lexical"
+    shortlist_method: str = DEFAULT_METHOD
 
 
 def visible_tools(config: LoopConfig, messages: Sequence[Message], mounted: Sequence[ToolSpec]) -> list[ToolSpec]:

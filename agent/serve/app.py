@@ -33,7 +33,7 @@ from agent.serve.admission import Admission, LineFull, Place
 from agent.serve.contained import Contained
 from agent.serve.models import Served, ServedModels, UnknownModel
 from agent.serve.schema import ChatBody, RequestError, chat_request, parse_body
-from agent.shortlist import shortlisted
+from agent.shortlist import DEFAULT_METHOD, shortlisted
 
 T = TypeVar("T")
 log = logging.getLogger("looptune.serve")
@@ -48,7 +48,7 @@ class ServeSettings:
     # The tools a request carries are narrowed server-side by agent.shortlist, the code the loop uses
     # (0: the model sees every tool sent); a request naming one tool in tool_choice is left as it is.
     shortlist_k: int = 0
-    shortlist_method: str = "lexical"
+    shortlist_method: str = DEFAULT_METHOD
 
 
 class Refused(Exception):

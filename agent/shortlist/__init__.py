@@ -2,7 +2,11 @@
 
 The same `shortlist` call narrows the list in the loop (run, chat, eval, trace
 generation) and in the serve endpoint, so training sees what inference sees.
-Methods are looked up by name; `methods()` lists them.
+Methods are looked up by name; `methods()` lists them: `lexical` (BM25 over tool text with trigram
+fuzziness) and `expanded` (the default: the same, plus request-word -> tool-word associations learned
+from the train split; regenerate associations.json with `looptune tasks generate --split train --n 3000
+--seed 1 -o train.jsonl && python -m agent.shortlist.learn --tasks train.jsonl`). Measured by
+bench/shortlist_recall.py.
 """
 
 from __future__ import annotations

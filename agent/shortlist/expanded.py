@@ -14,10 +14,10 @@ from functools import cache
 from pathlib import Path
 
 from agent.messages import ToolSpec
-from agent.shortlist.learn import DATA
 from agent.shortlist.lexical import index_for, query_weights, score_words
 from agent.shortlist.protocol import QueryPart
 
+DATA = Path(__file__).with_name("associations.json")
 ALPHA = 0.5  # an associated word counts less than a word the user wrote
 
 

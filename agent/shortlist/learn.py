@@ -19,10 +19,11 @@ from pathlib import Path
 
 import anyio
 
-from agent.messages import ToolSpec, UserMessage, content_text
+from agent.messages import ToolSpec
+from agent.shortlist.expanded import DATA
+from agent.shortlist.select import conversation_query
 from agent.shortlist.text import tool_fields, words
 
-DATA = Path(__file__).with_name("associations.json")
 MIN_TASKS = 5  # a request word seen in fewer training tasks says nothing reliable
 MIN_P = 0.3
 MIN_LIFT = 3.0
@@ -78,7 +79,8 @@ async def samples_of(path: Path) -> list[tuple[set[str], list[set[str]], set[str
                 by_set[servers] = hub.specs()
         mounted = [tool_words(s) for s in by_set[servers]]
         wanted = set().union(*(tool_words(s) for s in by_set[servers] if s.name in expected))
-        request = {w for m in task.messages if isinstance(m, UserMessage) for w in words(content_text(m.content))}
+        # The words the shortlister weighs fully: the latest user turn outside quotes (slot values say little).
+        request = {w for part in conversation_query(task.messages) if part.weight == 1.0 for w in words(part.text)}
         samples.append((request, mounted, wanted))
     return samples
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from agent.messages import AssistantMessage, Message, ToolSpec, UserMessage, content_text
 from agent.shortlist.protocol import QueryPart, Shortlister
 
+# Measured by bench/shortlist_recall.py (every bundled server mounted): recall@6 of `expanded` is 96 % on
+# the held-out split and 98 % on unseen generic toolsets, with a third of the prompt tokens of all tools.
 DEFAULT_K = 6
-DEFAULT_METHOD = "lexical"
+DEFAULT_METHOD = "expanded"
 EARLIER_WEIGHT = 0.5  # each user turn back counts half as much as the one after it
 QUOTED_WEIGHT = 0.25
 # 'single', "double" or “curly” quotes; an apostrophe inside a word (what's, don't) opens nothing.

@@ -13,7 +13,9 @@ from typing import Any
 from agent.messages import ToolSpec
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:[_\-./:][A-Za-z0-9]+)*|%|[°$€£¥]")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[A-Za-z0-9]+(?:(?:[_\-./:@]|://)[A-Za-z0-9]+)*/?|%|[°$€£¥]")
+_EXT_TEXT = "txt md csv json py yaml yml toml log html xml pdf png jpg sql db ini cfg sh js ts"
+_EXTENSIONS = frozenset(_EXT_TEXT.split())
 _WORD = re.compile(r"[A-Za-z]+")
 _CUES = {"%": "percent", "°": "degree", "$": "money", "€": "money", "£": "money", "¥": "money"}
 
@@ -49,6 +51,8 @@ def words(text: str) -> list[str]:
     for token in _TOKEN.findall(text):
         if token in _CUES:
             out.append(_CUES[token])
+        elif cue := _shape(token):
+            out.append(cue)
         elif token[0].isdigit() and not token.isalnum() or token.isdigit():
             out.append("number")
         else:
@@ -57,6 +61,17 @@ def words(text: str) -> list[str]:
                 if low not in STOPWORDS and len(low) > 1:
                     out.append(stem(low))
     return out
+
+
+def _shape(token: str) -> str | None:
+    """A URL, an e-mail address or a file path stands for its kind, not for the words spelling it."""
+    if "://" in token:
+        return "url"
+    if "@" in token and "." in token.rpartition("@")[2]:
+        return "email"
+    if "/" in token or token.rpartition(".")[2].lower() in _EXTENSIONS and "." in token:
+        return "path"
+    return None
 
 
 def tool_fields(spec: ToolSpec) -> dict[str, list[str]]:
