@@ -1,4 +1,4 @@
-"""`looptune tasks synthesize` on servers outside the bundle: mcp-server-time from PyPI and a toy server, via the CLI."""
+"""`looptune tasks synthesize` beyond the bundle: mcp-server-time from PyPI and a toy server, through the CLI."""
 
 from __future__ import annotations
 
