@@ -54,9 +54,14 @@ def score_episode(expected: list[ToolUse] | None, calls: list[CallRecord], schem
 
 
 def hallucination(call: CallRecord, schemas: dict[str, dict[str, Any]]) -> str:
-    """Why `call` is a hallucinated call ("" when it is not): unknown tool, unparsable or invalid arguments."""
+    """Why `call` is a hallucinated call ("" when it is not): unknown tool, unparsable or invalid arguments.
+
+    `schemas` are the tools the model was shown. With shortlisting, a mounted tool can be left off that
+    list; a call to it that ran without error named a real tool with valid arguments, so it is no
+    hallucination (the hub answers a tool that is not mounted with an error).
+    """
     if call.name not in schemas:
-        return "unknown tool"
+        return "" if not call.is_error and call.arguments is not None else "unknown tool"
     if call.arguments is None:
         return "unparsable arguments"
     try:

@@ -66,13 +66,20 @@ def test_an_expected_tool_never_called_is_not_an_argument_check():
 
 def test_unknown_tools_and_unparsable_or_invalid_arguments_are_hallucinations():
     calls = [
-        call("tasks__remove_everything", {}),
+        call("tasks__remove_everything", {}, is_error=True),
         call("tasks__add_task", None),
         call("tasks__add_task", {"priority": "high"}),
         call("calc__evaluate", {"expression": "1"}),
     ]
     kinds = [c.hallucination for c in score_episode([], calls, SCHEMAS).calls]
     assert kinds == ["unknown tool", "unparsable arguments", "schema-invalid arguments", ""]
+
+
+def test_a_call_that_ran_on_a_mounted_tool_the_shortlist_left_out_is_no_hallucination():
+    ran = call("tasks__list_tasks", {}, is_error=False)  # mounted, not in the shown schemas, and it ran
+    refused = call("tasks__list_everything", {}, is_error=True)  # the hub: unknown tool
+    kinds = [c.hallucination for c in score_episode([], [ran, refused], SCHEMAS).calls]
+    assert kinds == ["", "unknown tool"]
 
 
 @pytest.mark.parametrize(
