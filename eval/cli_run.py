@@ -55,7 +55,7 @@ SAME_ON_RESUME = (
 def eval_command(args: argparse.Namespace) -> int:
     """Run (or resume) the benchmark; exit 0 when complete, 130 when interrupted (partial report written)."""
     tasks = _tasks(args.tasks)
-    servers = _user_servers(args, tasks)
+    servers = user_servers(args.mcp_config, tasks)
     adapters = expand_adapters(args.adapter)
     if adapters and args.backend != "local":
         # A served model picks its LoRA by model id (--model NAME), not by a path here.
@@ -116,7 +116,7 @@ def _tasks(path: str) -> list[Task]:
         raise CliError(str(exc), code=2) from exc
 
 
-def _user_servers(args: argparse.Namespace, tasks: list[Task]) -> dict[str, ServerConfig]:
+def user_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerConfig]:
     """Registry entries for task servers that are not bundled; a name found nowhere is an error now."""
     from mcp_servers import BUNDLED
     from mcp_servers.synthetic import episode_args
@@ -126,7 +126,7 @@ def _user_servers(args: argparse.Namespace, tasks: list[Task]) -> dict[str, Serv
     if not wanted:
         return {}
     try:
-        registry = load_registry(args.mcp_config, bundled=False)
+        registry = load_registry(mcp_config, bundled=False)
         found = registry.enabled()
     except RegistryError as exc:
         raise CliError(str(exc), code=2) from exc

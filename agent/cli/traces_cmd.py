@@ -51,6 +51,9 @@ def _generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="sampling seed for a model teacher")
     parser.add_argument("--retry-rejected", action="store_true", help="run the tasks rejected by an earlier run again")
     parser.add_argument(
+        "--mcp-config", metavar="PATH", help="registry for task servers that are not bundled (default: the user's)"
+    )
+    parser.add_argument(
         "--distractors",
         type=distractors_arg,
         default="all",

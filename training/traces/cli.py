@@ -53,9 +53,9 @@ def generate_command(args: argparse.Namespace) -> int:
 
 def _registry_servers(args: argparse.Namespace, tasks: list) -> dict:
     """Registry entries of task servers that are not bundled (`tasks synthesize` output), found as eval finds them."""
-    from eval.cli_run import _user_servers
+    from eval.cli_run import user_servers
 
-    return _user_servers(argparse.Namespace(mcp_config=getattr(args, "mcp_config", None)), tasks)
+    return user_servers(args.mcp_config, tasks)
 
 
 def config_path(output: Path) -> Path:
