@@ -2,20 +2,22 @@
 
 The same `shortlist` call narrows the list in the loop (run, chat, eval, trace
 generation) and in the serve endpoint, so training sees what inference sees.
-Methods are looked up by name; `methods()` lists them: `lexical` (BM25 over tool text with trigram
-fuzziness) and `expanded` (the default: the same, plus request-word -> tool-word associations learned
-from the train split; regenerate associations.json with `looptune tasks generate --split train --n 3000
---seed 1 -o train.jsonl && python -m agent.shortlist.learn --tasks train.jsonl`). Measured by
+Methods are found through the `looptune.shortlist_methods` entry-point group,
+where the built-ins register exactly as a third-party package's method would;
+`methods()` lists them: `lexical` (BM25 over tool text with trigram fuzziness)
+and `expanded` (the default: the same, plus request-word -> tool-word
+associations learned from the train split; regenerate associations.json with
+`looptune tasks generate --split train --n 3000 --seed 1 -o train.jsonl &&
+python -m agent.shortlist.learn --tasks train.jsonl`). Measured by
 bench/shortlist_recall.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
 from agent.messages import Message, ToolSpec
-from agent.shortlist.expanded import ExpandedShortlister
-from agent.shortlist.lexical import LexicalShortlister
 from agent.shortlist.protocol import QueryPart, Shortlister
 from agent.shortlist.select import (
     DEFAULT_K,
@@ -26,7 +28,7 @@ from agent.shortlist.select import (
     shortlist,
 )
 
-_METHODS: dict[str, type] = {"lexical": LexicalShortlister, "expanded": ExpandedShortlister}
+GROUP = "looptune.shortlist_methods"
 
 
 def shortlisted(messages: Sequence[Message], tools: Sequence[ToolSpec], k: int, method: str) -> list[ToolSpec]:
@@ -37,14 +39,16 @@ def shortlisted(messages: Sequence[Message], tools: Sequence[ToolSpec], k: int, 
 
 
 def methods() -> list[str]:
-    return sorted(_METHODS)
+    """Names of every installed shortlisting method."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
 
 
 def get_method(name: str) -> Shortlister:
-    """The shortlisting method called `name`; ValueError names the known ones."""
-    if name not in _METHODS:
+    """The shortlisting method called `name` (a new instance); ValueError names the known ones."""
+    found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    if not found:
         raise ValueError(f"unknown shortlist method {name!r} (known: {', '.join(methods())})")
-    return _METHODS[name]()
+    return found[0].load()()
 
 
 __all__ = [
