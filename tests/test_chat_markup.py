@@ -39,7 +39,9 @@ class EvilHub:
 
 def fake_chat(**extra: Any) -> SimpleNamespace:
     console = Console(file=io.StringIO(), width=200, color_system=None)
-    return SimpleNamespace(hub=EvilHub(), console=console, last=TurnStats(), **extra)
+    loop = SimpleNamespace(config=SimpleNamespace(shortlist_k=6))
+    fields = {"hub": EvilHub(), "console": console, "last": TurnStats(), "loop": loop, "shortlisted": None, **extra}
+    return SimpleNamespace(**fields)
 
 
 def printed(chat: SimpleNamespace) -> str:
