@@ -13,8 +13,8 @@ from agent.cli.agent_setup import add_registry_flag
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("tasks", help="generate task JSONL from the task families")
     actions = parser.add_subparsers(dest="tasks_command", required=True, metavar="ACTION")
-    gen = actions.add_parser("generate", help="seeded tasks from the families (all families by default)")
-    gen.add_argument("--family", action="append", metavar="F", help="a family (repeatable; default: all)")
+    gen = actions.add_parser("generate", help="seeded tasks from the families (the default ones unless named)")
+    gen.add_argument("--family", action="append", metavar="F", help="a family (repeatable; default: all but universe)")
     gen.add_argument("--split", choices=("train", "test"), default="train", help="phrasings/entities (default train)")
     gen.add_argument("--n", type=int, default=100, help="number of tasks, spread evenly over families (default 100)")
     gen.add_argument("--seed", type=int, default=0)
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.0,
         metavar="P",
-        help="generic family: share of tasks whose tools get renamed functions/parameters (Hammer)",
+        help="generic and universe families: share of tasks whose tools get opaque function/parameter names (Hammer)",
     )
     gen.add_argument("-o", "--output", required=True, metavar="FILE")
     gen.set_defaults(handler=_generate)
