@@ -23,6 +23,7 @@ from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig, load_registry
 from agent.sessions.store import MEMORY, SessionError, SessionStore, default_db_path
 from agent.shortlist.flags import add_shortlist_flags
+from agent.shortlist.select import DEFAULT_METHOD
 
 DEFAULT_BACKEND = "local"
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -87,6 +88,14 @@ def add_local_flags(group) -> None:
     group.add_argument("--no-prefix-cache", action="store_true", help="re-prefill the whole prompt every step")
     group.add_argument("--plain-decode", action="store_true", help="one token per forward (no drafts)")
     group.add_argument("--int8", action="store_true", help="int8 weight-only decoding on CPU (faster, approximate)")
+    group.add_argument(
+        "--name-prior",
+        type=float,
+        default=0.0,
+        metavar="LOGITS",
+        help="steer a turn's first call toward the listed tool that best matches the request by up to this"
+        " many logits, scored by --shortlist-method (0: off; needs the constraint)",
+    )
 
 
 def local_options(args: argparse.Namespace) -> dict:
@@ -96,6 +105,13 @@ def local_options(args: argparse.Namespace) -> dict:
         extra["draft_len"] = 0
     if args.int8:
         extra["int8"] = True
+    if getattr(args, "name_prior", 0.0):
+        if args.no_constrain:
+            raise CliError("--name-prior steers the constrained decoder: it cannot go with --no-constrain", code=2)
+        if args.name_prior < 0:
+            raise CliError(f"--name-prior must be 0 or more, not {args.name_prior}", code=2)
+        extra["name_prior"] = args.name_prior
+        extra["name_prior_method"] = getattr(args, "shortlist_method", None) or DEFAULT_METHOD
     if args.load_in_4bit:
         extra["load_in_4bit"] = True
     if args.device:

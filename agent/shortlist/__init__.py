@@ -24,6 +24,7 @@ from agent.shortlist.select import (
     DEFAULT_METHOD,
     ShortlistConfig,
     called_tools,
+    calls_since_user,
     conversation_query,
     shortlist,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "ShortlistConfig",
     "Shortlister",
     "called_tools",
+    "calls_since_user",
     "conversation_query",
     "get_method",
     "methods",

@@ -57,6 +57,16 @@ def called_tools(messages: Sequence[Message]) -> set[str]:
     return {call.name for m in messages if isinstance(m, AssistantMessage) for call in m.tool_calls or []}
 
 
+def calls_since_user(messages: Sequence[Message]) -> bool:
+    """Whether an assistant turn after the latest user turn called a tool (the turn is mid-chain)."""
+    for message in reversed(messages):
+        if isinstance(message, UserMessage):
+            return False
+        if isinstance(message, AssistantMessage) and message.tool_calls:
+            return True
+    return False
+
+
 def shortlist(messages: Sequence[Message], tools: Sequence[ToolSpec], k: int, method: Shortlister) -> list[ToolSpec]:
     """The tools to show: the k best-scored plus every one already called, in the mounted order."""
     if k <= 0 or len(tools) <= k:

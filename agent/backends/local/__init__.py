@@ -39,6 +39,8 @@ def create(options: BackendOptions) -> LocalBackend:
         prefix_cache=extra.get("prefix_cache", True),
         draft_len=extra.get("draft_len", LocalSettings.draft_len),
         int8=extra.get("int8", False),
+        name_prior=extra.get("name_prior", 0.0),
+        name_prior_method=extra.get("name_prior_method", LocalSettings.name_prior_method),
     )
     backend = worker.run(LocalBackend, loaded, settings)
     adapter = resolve_adapter(options.adapter, options.model)

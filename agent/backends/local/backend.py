@@ -27,12 +27,14 @@ from agent.backends.local.adapters import Adapters
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
 from agent.backends.local.loader import Loaded
+from agent.backends.local.name_prior import NamePrior
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
 from agent.backends.local.sampling import Sampler, SamplingParams
 from agent.backends.local.shipped import SHIPPED
 from agent.backends.local.turn import TextTracker
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
+from agent.shortlist import DEFAULT_METHOD, Shortlister, calls_since_user, conversation_query, get_method
 from agent.toolcalls import arguments_json
 
 DEFAULT_MAX_TOKENS = 1024
@@ -49,6 +51,10 @@ class LocalSettings:
     int8: bool = False  # int8 weight-only decoding: faster, not bit-identical to fp32 (see bench/)
     max_tokens: int = DEFAULT_MAX_TOKENS
     prefill_chunk: int = PREFILL_CHUNK  # prompt tokens per forward pass: the most a cancel waits for
+    # Logits the best-matching listed tool's name gains in a turn's first call (0: off; see name_prior),
+    # by the scores of this shortlist method.
+    name_prior: float = 0.0
+    name_prior_method: str = DEFAULT_METHOD
 
 
 class LocalBackend:
@@ -65,6 +71,7 @@ class LocalBackend:
         self.adapters = Adapters(loaded.model, loaded.source.name)
         self.weights = 0  # bumped when an adapter changes the weights: a turn decoding across it keeps no cache
         self.last_stats = DecodeStats()
+        self._prior_method: Shortlister | None = None
 
     @property
     def active_adapter(self) -> str | None:
@@ -147,11 +154,26 @@ class LocalBackend:
             cache,
             Sampler(SamplingParams(request.temperature, request.top_p, request.seed)),
             self.prompts.stop_ids,
-            constraint=self.prompts.constraint(request) if self.settings.constrain or request.response_schema else None,
+            constraint=self._constraint(request),
             draft_len=self.settings.draft_len,
             encode=self._encode,
         )
         return generation, hit.length if hit else 0
+
+    def _constraint(self, request: ChatRequest):
+        if not (self.settings.constrain or request.response_schema):
+            return None
+        return self.prompts.constraint(request, self._name_prior(request))
+
+    def _name_prior(self, request: ChatRequest) -> NamePrior | None:
+        """The retrieval prior for the turn's first call; None when off, or once this turn has called."""
+        if self.settings.name_prior <= 0 or not request.tools or calls_since_user(request.messages):
+            return None
+        if self._prior_method is None:
+            self._prior_method = get_method(self.settings.name_prior_method)
+        scores = self._prior_method.scores(conversation_query(request.messages), request.tools)
+        named = {tool.name: score for tool, score in zip(request.tools, scores, strict=True)}
+        return NamePrior.from_scores(named, self.settings.name_prior)
 
     def _prefill(self, prompt, generation: Generation, cached: int) -> Iterator[None]:
         pin = self.cache.pin if self.settings.prefix_cache and not self.cache.has_pinned(prompt.pinnable) else None

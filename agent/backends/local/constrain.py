@@ -37,6 +37,7 @@ import torch
 import xgrammar as xgr
 from xgrammar import structural_tag as st
 
+from agent.backends.local.name_prior import NamePrior
 from agent.messages import ToolSpec
 from agent.toolcalls.parsers import hermes
 
@@ -46,6 +47,7 @@ OPEN = hermes.OPEN.encode()
 SEPARATORS = (",", ":")
 ANY_OBJECT: dict[str, Any] = {"type": "object"}
 GRAMMARS_PER_TOKENIZER = 32
+STEERED_TOKENS = 4096  # inside a tool's name the grammar allows a few hundred tokens at most
 _BITS = (torch.ones(32, dtype=torch.int64) << torch.arange(32)).to(torch.int32)  # bit 31 wraps to int32 min
 _BOUNDED_CHARS, _JSON_CHARS = r"[^\"\\\r\n]", r"[^\0-\x1f\"\\\r\n]"
 
@@ -266,9 +268,12 @@ class ToolGrammar:
                 vocab.grammars.popitem(last=False)
         return grammar
 
-    def constraint(self, *, required: bool = False) -> CallConstraint:
-        """A fresh constraint for one generated turn; `required`: the turn must open with a call."""
-        return CallConstraint(self, required=required)
+    def constraint(self, *, required: bool = False, prior: NamePrior | None = None) -> CallConstraint:
+        """A fresh constraint for one generated turn; `required`: the turn must open with a call.
+
+        `prior` steers which tool the turn's first call names (see name_prior).
+        """
+        return CallConstraint(self, required=required, prior=prior)
 
     def matcher(self, opened_with: bytes | None = None) -> xgr.GrammarMatcher:
         """A matcher at the start of the calls, or after `opened_with` (a ConstraintError if invalid)."""
@@ -338,8 +343,10 @@ def _log_fallbacks(tools: Sequence[ToolSpec], fallbacks: dict[str, str]) -> None
 class CallConstraint:
     """Masks logits and follows sampled tokens for one turn: free text, then constrained calls."""
 
-    def __init__(self, grammar: ToolGrammar, *, required: bool = False) -> None:
+    def __init__(self, grammar: ToolGrammar, *, required: bool = False, prior: NamePrior | None = None) -> None:
         self.grammar = grammar
+        self._prior = prior
+        self._written = b""  # the first call's text so far, while its name is still being written
         self._eos = grammar.vocab.eos
         self._state = 0  # trigger state while in free text
         self._matcher: xgr.GrammarMatcher | None = None
@@ -367,7 +374,19 @@ class CallConstraint:
             self._bitmask = xgr.allocate_token_bitmask(1, self.grammar.vocab.size).view(-1)
         if self._matcher.fill_next_token_bitmask(self._bitmask):
             apply_bitmask(logits, self._bitmask)
+        if self._prior is not None:
+            self._steer(logits.view(-1))
         return logits
+
+    def _steer(self, logits: torch.Tensor) -> None:
+        """Add the prior's bonus to every allowed token (few: inside a name only name pieces fit)."""
+        assert self._prior is not None
+        allowed = torch.isfinite(logits).nonzero().view(-1).tolist()
+        if len(allowed) > STEERED_TOKENS:  # the grammar left the choice open: not inside a name
+            return
+        decoded = self.grammar.vocab.decoded
+        for token_id in allowed:
+            logits[token_id] += self._prior.bonus(self._written, decoded[token_id])
 
     def accept(self, token_id: int) -> None:
         """Follow one sampled token; a token the mask forbids is a ConstraintError."""
@@ -385,14 +404,25 @@ class CallConstraint:
 
     def _start(self, opened_with: bytes | None) -> None:
         self._matcher = self.grammar.matcher(opened_with)
+        self._follow(opened_with or b"")
 
     def _accept_constrained(self, token_id: int) -> None:
         assert self._matcher is not None
         if not self._matcher.accept_token(token_id):
             data = self.grammar.vocab.decoded[token_id] if 0 <= token_id < self.grammar.vocab.size else b"?"
             raise ConstraintError(f"token {token_id} ({data!r}) is not allowed here by the tool-call grammar")
+        if self._prior is not None:
+            self._follow(self.grammar.vocab.decoded[token_id])
         if self._matcher.is_terminated():
             self._ended = True
+
+    def _follow(self, data: bytes) -> None:
+        """Track the first call's text until its name is written; then the prior is done for the turn."""
+        if self._prior is None:
+            return
+        self._written += data
+        if not self._prior.naming(self._written):
+            self._prior = None
 
 
 def apply_bitmask(logits: torch.Tensor, bitmask: torch.Tensor) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.backends.base import BackendError, ChatRequest, ContextOverflow
+from agent.backends.local.name_prior import NamePrior
 from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
 from agent.toolcalls import get_parser
 from agent.toolcalls.template import choose, hermes_template, render
@@ -56,8 +57,11 @@ class PromptBuilder:
         notices = [f"dropped the {dropped} oldest messages to fit the {self.context}-token context"] if dropped else []
         return Prompt(ids, self._pinnable(messages, tools, ids), self.context - len(ids), notices)
 
-    def constraint(self, request: ChatRequest):
-        """The grammar of the reply (its response schema), else of its tool calls; None when neither applies."""
+    def constraint(self, request: ChatRequest, prior: NamePrior | None = None):
+        """The grammar of the reply (its response schema), else of its tool calls; None when neither applies.
+
+        `prior` steers which tool the first call names (agent.backends.local.name_prior).
+        """
         if request.response_schema is not None:  # the whole reply is JSON, whichever template renders it
             from agent.backends.local.constrain import ReplyGrammar
 
@@ -77,7 +81,7 @@ class PromptBuilder:
             grammar = ToolGrammar.for_tools(self.tokenizer, tools, vocab_size=self.vocab_size)
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"cannot build the tool-call grammar: {str(exc).strip().splitlines()[0]}") from exc
-        return grammar.constraint(required=request.tool_choice == "required")
+        return grammar.constraint(required=request.tool_choice == "required", prior=prior)
 
     def _tools(self, request: ChatRequest) -> list[ToolSpec]:
         return [] if request.tool_choice == "none" else list(request.tools)
