@@ -43,11 +43,20 @@ class ServerStatus:
     error: str | None = None
 
 
+# The only SDK internals the hub reads. mcp 2.3 has no public liveness flag on a
+# Client: its ClientSession keeps the JSONRPCDispatcher in `_dispatcher`, which
+# sets `_closed` once the read stream ends (the server died). Without it a server
+# that died while idle would fail the next call instead of being restarted first,
+# and retrying a call that may have run is not safe. tests/test_sdk_contract.py
+# fails, naming these attributes, if an SDK upgrade moves them.
+SESSION_DISPATCHER_ATTR = "_dispatcher"
+DISPATCHER_CLOSED_ATTR = "_closed"
+
+
 def _transport_closed(client: Client) -> bool:
-    # The SDK exposes no public liveness flag; a closed dispatcher means the
-    # server died while idle, and the next call should restart it first.
-    dispatcher = getattr(client.session, "_dispatcher", None)
-    return bool(getattr(dispatcher, "_closed", False))
+    """Whether the client's transport has ended, read from the SDK's private dispatcher state."""
+    dispatcher = getattr(client.session, SESSION_DISPATCHER_ATTR, None)
+    return bool(getattr(dispatcher, DISPATCHER_CLOSED_ATTR, False))
 
 
 class ServerConnection:

@@ -14,18 +14,32 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import IO, Any
 
+import httpx2
 from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
 from agent.registry.model import ServerConfig
+
+# The SDK's recommended timeouts for its HTTP transports (its factory for them is
+# private): a server may hold a response stream open for minutes, so reads wait
+# longer than connects and writes.
+HTTP_TIMEOUT = httpx2.Timeout(30.0, read=300.0)
+
+
+def http_client(headers: dict[str, str]) -> httpx2.AsyncClient:
+    """The HTTP client for one server's streamable-HTTP transport, carrying its registry headers.
+
+    `streamable_http_client` documents passing an `httpx2.AsyncClient` as the
+    public way to set headers; redirects are handled by the transport itself.
+    """
+    return httpx2.AsyncClient(headers=headers, timeout=HTTP_TIMEOUT)
 
 
 @asynccontextmanager
 async def _streamable_http(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
     async with (
-        create_mcp_http_client(headers=headers) as http,
+        http_client(headers) as http,
         streamable_http_client(url, http_client=http) as streams,
     ):
         yield streams
