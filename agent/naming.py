@@ -10,12 +10,14 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from agent.errors import LooptuneError
+
 SEPARATOR = "__"
 MAX_LEN = 64
 _BAD = re.compile(r"[^A-Za-z0-9_-]")
 
 
-class ToolNameCollision(ValueError):
+class ToolNameCollision(LooptuneError, ValueError):
     """Two (server, tool) pairs sanitize to the same model-facing name."""
 
 

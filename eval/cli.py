@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli.errors import CliError
-from eval.families import FamilyError, available_families, generate_tasks, load_family
+from eval.families import available_families, generate_tasks, load_family
 from eval.tasks import write_tasks
 
 out = Console(highlight=False, soft_wrap=True)
@@ -24,10 +24,7 @@ def generate_command(args: argparse.Namespace) -> int:
     """Generate tasks and write them atomically; prints counts by family and category."""
     if not 0.0 <= args.masked <= 1.0:
         raise CliError("--masked must be between 0 and 1", code=2)
-    try:
-        tasks = generate_tasks(args.family, args.split, args.n, args.seed, {"masked": args.masked})
-    except FamilyError as exc:
-        raise CliError(str(exc), code=2) from exc
+    tasks = generate_tasks(args.family, args.split, args.n, args.seed, {"masked": args.masked})
     count = write_tasks(Path(args.output), tasks)
     by = Counter((t.meta["family"], t.category) for t in tasks)
     table = Table("family", "category", "tasks", box=None)

@@ -13,17 +13,13 @@ from agent.cli.errors import CliError
 from agent.fsutil import atomic_write_text
 from eval.report.build import load_report
 from eval.report.compare import compare_page, compare_table, comparison, verdict
-from eval.rundir import RunError
 
 
 def compare_command(args: argparse.Namespace) -> int:
     """Print the comparison; exit 2 when a run has no readable report."""
     if len(args.runs) < 2:
         raise CliError("compare needs at least two runs", code=2)
-    try:
-        reports = [load_report(run) for run in args.runs]
-    except RunError as exc:
-        raise CliError(str(exc), code=2) from exc
+    reports = [load_report(run) for run in args.runs]
     data = comparison(reports)
     if args.json:
         print(json.dumps(data, indent=2))

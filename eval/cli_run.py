@@ -21,15 +21,15 @@ from rich.text import Text
 from agent.backends.base import Backend
 from agent.cli.agent_setup import local_options
 from agent.cli.errors import CliError
-from agent.registry import RegistryError, ServerConfig, load_registry
+from agent.registry import ServerConfig, load_registry
 from eval.oracle import NAME as ORACLE
 from eval.oracle import oracle_backend
 from eval.records import EpisodeRecord
 from eval.report.build import build_report, write_reports
 from eval.report.terminal import print_report
-from eval.rundir import RunDir, RunError, RunSettings, file_sha256
+from eval.rundir import RunDir, RunSettings, file_sha256
 from eval.suite import BackendFor, run_suite
-from eval.tasks import Task, TaskError, load_tasks
+from eval.tasks import Task, load_tasks
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -54,7 +54,7 @@ SAME_ON_RESUME = (
 
 def eval_command(args: argparse.Namespace) -> int:
     """Run (or resume) the benchmark; exit 0 when complete, 130 when interrupted (partial report written)."""
-    tasks = _tasks(args.tasks)
+    tasks = load_tasks(args.tasks)
     servers = user_servers(args.mcp_config, tasks)
     adapters = expand_adapters(args.adapter)
     if adapters and args.backend != "local":
@@ -109,13 +109,6 @@ def step_of(path: str) -> tuple[int, str]:
     return (int(digits) if digits.isdigit() else -1, name)
 
 
-def _tasks(path: str) -> list[Task]:
-    try:
-        return load_tasks(path)
-    except TaskError as exc:
-        raise CliError(str(exc), code=2) from exc
-
-
 def user_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerConfig]:
     """Registry entries for task servers that are not bundled; a name found nowhere is an error now."""
     from mcp_servers import BUNDLED
@@ -125,11 +118,8 @@ def user_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerC
     wanted = {n for t in tasks for n in t.servers if n not in BUNDLED and episode_args(n) is None}
     if not wanted:
         return {}
-    try:
-        registry = load_registry(mcp_config, bundled=False)
-        found = registry.enabled()
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    registry = load_registry(mcp_config, bundled=False)
+    found = registry.enabled()
     missing = sorted(wanted - found.keys())
     if missing:
         raise CliError(
@@ -142,13 +132,9 @@ def _effective_adapter(args: argparse.Namespace, adapter: str | None) -> str | N
     """The adapter the run really uses (the local backend puts the shipped one on the bundled model by default)."""
     if args.backend != "local":
         return adapter
-    from agent.backends.base import BackendError
     from agent.backends.local.shipped import resolve_adapter
 
-    try:
-        return resolve_adapter(adapter, args.model)
-    except BackendError as exc:
-        raise CliError(str(exc), code=2) from exc
+    return resolve_adapter(adapter, args.model)
 
 
 def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter: str | None) -> RunSettings:
@@ -184,10 +170,7 @@ def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter:
 def _resumed(args: argparse.Namespace, run: RunDir, asked: RunSettings) -> RunSettings:
     if not args.resume:
         raise CliError(f"{run.path} already holds a run: pass --resume to continue it, or choose another -o", code=2)
-    try:
-        saved = run.load_settings()
-    except RunError as exc:
-        raise CliError(str(exc), code=2) from exc
+    saved = run.load_settings()
     changed = [key for key in SAME_ON_RESUME if getattr(saved, key) != getattr(asked, key)]
     if changed:
         detail = "; ".join(f"{k}: run has {getattr(saved, k)!r}, flags give {getattr(asked, k)!r}" for k in changed)

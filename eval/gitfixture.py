@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from agent.errors import LooptuneError
+
 DEFAULT_PATH = Path("/tmp/looptune-unseen/shop")
 MARKER = "looptune-fixture"
 _AUTHOR = {"GIT_AUTHOR_NAME": "Sam Rivera", "GIT_AUTHOR_EMAIL": "sam@example.com"}
@@ -45,7 +47,7 @@ _HISTORY = (
 )
 
 
-class FixtureError(RuntimeError):
+class FixtureError(LooptuneError, RuntimeError):
     """The fixture cannot be built at the path given."""
 
 

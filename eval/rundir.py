@@ -18,14 +18,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.errors import USAGE, LooptuneError
 from agent.fsutil import atomic_write_text
 from agent.shortlist import DEFAULT_METHOD
 from eval.journal import read_records
 from eval.records import EpisodeRecord
 
 
-class RunError(Exception):
+class EvalRunError(LooptuneError):
     """A run directory that cannot be used as asked; the message says why and what to do."""
+
+    exit_code = USAGE
 
 
 class RunSettings(BaseModel):
@@ -97,13 +100,13 @@ class RunDir:
         atomic_write_text(self.settings_file, settings.model_dump_json(indent=2) + "\n")
 
     def load_settings(self) -> RunSettings:
-        """The saved settings; a missing or broken run.json is a RunError naming the file."""
+        """The saved settings; a missing or broken run.json is an EvalRunError naming the file."""
         try:
             return RunSettings.model_validate_json(self.settings_file.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise RunError(f"{self.path}: not a run directory (no run.json)") from exc
+            raise EvalRunError(f"{self.path}: not a run directory (no run.json)") from exc
         except ValidationError as exc:
-            raise RunError(f"{self.settings_file}: {_first_error(exc)}") from exc
+            raise EvalRunError(f"{self.settings_file}: {_first_error(exc)}") from exc
 
     def records(self) -> list[EpisodeRecord]:
         """Every journaled episode record (latest wins for a key journaled twice)."""
@@ -113,7 +116,7 @@ class RunDir:
             rows = read_records(self.episodes)
             by_key = {row["key"]: EpisodeRecord.from_json(row) for row in rows}
         except (KeyError, TypeError, ValueError) as exc:
-            raise RunError(f"{self.episodes}: not an episode journal ({exc})") from exc
+            raise EvalRunError(f"{self.episodes}: not an episode journal ({exc})") from exc
         return list(by_key.values())
 
 

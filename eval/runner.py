@@ -19,6 +19,7 @@ import anyio
 
 from agent.backends.base import Backend
 from agent.environments import fresh_environment
+from agent.errors import LooptuneError
 from agent.hub import Hub
 from agent.hub.arguments import ArgumentError, parse_arguments
 from agent.loop import AgentLoop, LoopConfig, RunResult
@@ -62,7 +63,7 @@ class Episode:
     steps: int = 0
 
 
-class SetupFailed(RuntimeError):
+class SetupFailed(LooptuneError, RuntimeError):
     """A hidden setup call failed: the task, not the model, is broken."""
 
 

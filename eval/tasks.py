@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.errors import USAGE, LooptuneError
 from agent.fsutil import atomic_write_text
 from agent.messages import Message, parse_messages
 from agent.validation import first_error
@@ -25,8 +26,10 @@ from agent.validation import first_error
 Category = Literal["single_tool", "multi_step", "error_handling", "context", "no_tool"]
 
 
-class TaskError(ValueError):
+class TaskError(LooptuneError, ValueError):
     """A task file or line that cannot be used; the message names the file and line."""
+
+    exit_code = USAGE
 
 
 class Strict(BaseModel):

@@ -13,7 +13,7 @@ import anyio
 from rich.console import Console
 from rich.text import Text
 
-from agent.backends import Backend, BackendError, BackendOptions, BackendSampler, create_backend
+from agent.backends import Backend, BackendOptions, BackendSampler, create_backend
 from agent.cli.errors import CliError
 from agent.hub import Hub
 from agent.hub.peer import Elicitor, decline_elicitation
@@ -120,12 +120,9 @@ def local_options(args: argparse.Namespace) -> dict:
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
-    """The backend the flags ask for; its one-line error becomes a CliError (exit 2)."""
+    """The backend the flags ask for; one that cannot be made is a BackendError (exit 2)."""
     options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script, local_options(args))
-    try:
-        return create_backend(args.backend, options)
-    except BackendError as exc:
-        raise CliError(str(exc), code=2) from exc
+    return create_backend(args.backend, options)
 
 
 def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:

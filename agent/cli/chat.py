@@ -15,7 +15,6 @@ from rich.console import Console
 from rich.text import Text
 
 from agent.cli.agent_setup import add_agent_flags, open_agent, open_store
-from agent.cli.errors import CliError
 from agent.cli.repl.app import Chat
 from agent.cli.repl.commands import COMMANDS, first_word_choices
 from agent.cli.repl.completion import ChatCompleter
@@ -25,7 +24,7 @@ from agent.cli.repl.render import RichRenderer
 from agent.cli.repl.terminal import TerminalIO, keys_not_echoed
 from agent.cli.repl.toolbar import toolbar
 from agent.cli.repl.view import PlainView
-from agent.sessions.store import SessionError, SessionStore, data_dir
+from agent.sessions.store import SessionStore, data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,10 +63,7 @@ def _attach_terminal(chat: Chat, io: TerminalIO) -> None:
 def _resumed(store: SessionStore, ref: str | None) -> str | None:
     if ref is None:
         return None
-    try:
-        return store.resolve(ref or None, source="chat")  # `run` sessions are one-shot; resume a conversation
-    except SessionError as exc:
-        raise CliError(str(exc), code=2) from exc
+    return store.resolve(ref or None, source="chat")  # `run` sessions are one-shot; resume a conversation
 
 
 async def chat(args: argparse.Namespace) -> int:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from agent import __version__
 from agent.cli import chat, eval_cmd, mcp_cmd, run, serve_cmd, sessions_cmd, tasks_cmd, traces_cmd, train_cmd, vllm_cmd
 from agent.cli.argv import route, split_command
-from agent.cli.errors import CliError
-from agent.registry import RegistryError
+from agent.errors import LooptuneError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,12 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("mcp").setLevel(logging.CRITICAL)
     try:
         return int(args.handler(args) or 0)
-    except CliError as exc:
+    except LooptuneError as exc:  # any layer's error: its one-line message, and 2 for a bad flag, file or name
         print(f"looptune: {exc}", file=sys.stderr)
-        return exc.code
-    except RegistryError as exc:  # a bad registry file or entry: its message names the file and field
-        print(f"looptune: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         print("looptune: interrupted", file=sys.stderr)
         return 130

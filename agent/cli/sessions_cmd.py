@@ -13,7 +13,7 @@ from rich.text import Text
 from agent.cli.errors import CliError
 from agent.cli.repl.transcript import print_transcript
 from agent.sessions.export import export_sessions
-from agent.sessions.store import SessionError, SessionStore, TurnRecord
+from agent.sessions.store import SessionStore, TurnRecord
 
 out = Console(highlight=False, soft_wrap=True)
 
@@ -44,11 +44,8 @@ def _action(actions: argparse._SubParsersAction, name: str, help_text: str, hand
 
 def _guarded(handler):
     def run(args: argparse.Namespace) -> int:
-        try:
-            with SessionStore(Path(args.db).expanduser() if args.db else None) as store:
-                return handler(args, store)
-        except SessionError as exc:
-            raise CliError(str(exc), code=2) from exc
+        with SessionStore(Path(args.db).expanduser() if args.db else None) as store:
+            return handler(args, store)
 
     return run
 

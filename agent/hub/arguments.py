@@ -13,8 +13,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError, best_match
 
+from agent.errors import LooptuneError
 
-class ArgumentError(ValueError):
+
+class ArgumentError(LooptuneError, ValueError):
     """Arguments that cannot be dispatched; the message is model-readable."""
 
 

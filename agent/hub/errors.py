@@ -6,8 +6,10 @@ from typing import IO
 
 from mcp.shared.exceptions import MCPError
 
+from agent.errors import LooptuneError
 
-class ServerError(Exception):
+
+class ServerError(LooptuneError):
     """A server could not be started or reached; the message is one line a person can act on."""
 
 

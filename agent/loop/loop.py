@@ -20,6 +20,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from agent.backends.base import Backend, BackendError, ChatRequest, Completion
 from agent.backends.base import TextDelta as ModelDelta
+from agent.errors import LooptuneError
 from agent.hub.results import ToolOutcome
 from agent.loop.breaker import LoopBreaker
 from agent.loop.events import (
@@ -82,7 +83,7 @@ def visible_tools(config: LoopConfig, messages: Sequence[Message], mounted: Sequ
     return shortlisted(messages, mounted, config.shortlist_k, config.shortlist_method)
 
 
-class LoopStop(Exception):
+class LoopStop(LooptuneError):
     """The run ends without a final answer; the message says why."""
 
 

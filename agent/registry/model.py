@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agent.errors import USAGE, LooptuneError
+
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_STARTUP_TIMEOUT_S = 30.0
 # Which calls of a server ask the user first: those that may change things (every tool not annotated
@@ -13,8 +15,10 @@ DEFAULT_STARTUP_TIMEOUT_S = 30.0
 Approve = Literal["writes", "all", "never"]
 
 
-class RegistryError(ValueError):
+class RegistryError(LooptuneError, ValueError):
     """A registry file or entry that cannot be used; the message names file and field."""
+
+    exit_code = USAGE
 
 
 class ToolFilter(BaseModel):

@@ -13,11 +13,15 @@ import os
 import shlex
 from pathlib import Path
 
+from agent.errors import USAGE, LooptuneError
+
 KEY_VARIABLE = "LOOPTUNE_API_KEY"
 
 
-class AccessError(ValueError):
+class AccessError(LooptuneError, ValueError):
     """A key that cannot be read, or an address that may not be served without one; one line."""
+
+    exit_code = USAGE
 
 
 def api_key(flag: str | None, key_file: str | None) -> str | None:

@@ -11,8 +11,10 @@ from types import TracebackType
 
 import anyio
 
+from agent.errors import LooptuneError
 
-class LineFull(RuntimeError):
+
+class LineFull(LooptuneError, RuntimeError):
     """Every place in line is taken."""
 
 

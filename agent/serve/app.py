@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta
+from agent.errors import LooptuneError
 from agent.messages import ToolSpec
 from agent.serve import replies
 from agent.serve.admission import Admission, LineFull, Place
@@ -51,7 +52,7 @@ class ServeSettings:
     shortlist_method: str = DEFAULT_METHOD
 
 
-class Refused(Exception):
+class Refused(LooptuneError):
     """An error answer: status, message and the OpenAI error fields."""
 
     def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None) -> None:

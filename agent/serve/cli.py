@@ -13,21 +13,18 @@ import shlex
 import socket
 import sys
 
-from agent.backends import BackendError, BackendOptions
+from agent.backends import BackendOptions
 from agent.cli.agent_setup import local_options
 from agent.cli.errors import CliError
-from agent.serve.access import AccessError, api_key, check_exposure, key_reference
+from agent.serve.access import api_key, check_exposure, key_reference
 from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
 
 
 def serve_command(args: argparse.Namespace) -> int:
     """Serve until interrupted; exit 2 if the key, the model, an adapter or the address cannot be used."""
-    try:
-        key = api_key(args.api_key, args.api_key_file)
-        warning = check_exposure(args.host, key, args.insecure)
-    except AccessError as exc:
-        raise CliError(str(exc), code=2) from exc
+    key = api_key(args.api_key, args.api_key_file)
+    warning = check_exposure(args.host, key, args.insecure)
     sock = _bind(args.host, args.port)  # before the model: a taken port should not cost a model load
     try:
         backend, models = _load(args)
@@ -61,14 +58,11 @@ def _load(args: argparse.Namespace):
     from agent.backends.local import create
 
     options = BackendOptions(args.model, args.base_adapter, extra=local_options(args))
-    try:
-        backend = create(options)
-        models = ServedModels(backend, args.served_model_name or args.model, backend.adapters.active)
-        for name, path in args.adapter:
-            models.add(name, path)
-        models.activate(models.get(models.base_id))
-    except BackendError as exc:
-        raise CliError(str(exc), code=2) from exc
+    backend = create(options)
+    models = ServedModels(backend, args.served_model_name or args.model, backend.adapters.active)
+    for name, path in args.adapter:
+        models.add(name, path)
+    models.activate(models.get(models.base_id))
     return backend, models
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from agent.backends.base import BackendError
 from agent.cli.errors import CliError
-from agent.serve.vllm import LaunchError, Plan, command, shell_line
+from agent.serve.vllm import Plan, command, shell_line
 
 POLL_S = 2.0
 
@@ -25,10 +24,7 @@ POLL_S = 2.0
 def vllm_command(args: argparse.Namespace) -> int:
     """Print the command (--dry-run) or run vLLM until it exits or Ctrl+C."""
     plan = Plan(args.model, [(n, Path(p)) for n, p in args.adapter], args.host, args.port, list(args.server_command))
-    try:
-        argv = command(plan)
-    except (LaunchError, BackendError) as exc:
-        raise CliError(str(exc), code=2) from exc
+    argv = command(plan)  # a LaunchError or BackendError names the adapter or model (exit 2)
     if args.dry_run:
         print(shell_line(argv))
         return 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from agent.backends.base import BackendError
+from agent.errors import LooptuneError
 
 
 class AdapterHost(Protocol):
@@ -25,7 +26,7 @@ class AdapterHost(Protocol):
     def unload_adapter(self, name: str | None = None) -> None: ...
 
 
-class UnknownModel(KeyError):
+class UnknownModel(LooptuneError, KeyError):
     """A model id nobody serves; the message lists the ones served."""
 
 

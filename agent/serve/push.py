@@ -12,10 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from agent.errors import LooptuneError
+
 TIMEOUT_S = 120.0
 
 
-class PushError(RuntimeError):
+class PushError(LooptuneError, RuntimeError):
     """The server did not take the adapter; the message says what it answered."""
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 
 from agent.backends.base import ChatRequest
+from agent.errors import LooptuneError
 from agent.messages import Message, ToolSpec
 from agent.validation import first_error
 
@@ -24,7 +25,7 @@ from agent.validation import first_error
 MAX_DEPTH = 64
 
 
-class RequestError(ValueError):
+class RequestError(LooptuneError, ValueError):
     """A request the server refuses with 400; `param` names the field, `code` is OpenAI's error code for it."""
 
     def __init__(self, message: str, param: str | None = None, code: str = "invalid_value") -> None:

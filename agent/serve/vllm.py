@@ -18,14 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.backends.local.adapters import adapter_base, read_config
+from agent.errors import USAGE, LooptuneError
 from agent.toolcalls.template import TEMPLATE_PATH, choose
 
 VLLM_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # what vLLM's --max-lora-rank accepts
 BUNDLED_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"  # the bundled GGUF's original, which vLLM loads
 
 
-class LaunchError(ValueError):
+class LaunchError(LooptuneError, ValueError):
     """A command that would not serve what was asked; one line naming the adapter or model."""
+
+    exit_code = USAGE
 
 
 @dataclass

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.errors import USAGE, LooptuneError
 from agent.messages import Message, ToolSpec, UserMessage, content_text, parse_messages
 
 DATA_ENV = "LOOPTUNE_DATA_DIR"
@@ -40,8 +41,10 @@ CREATE INDEX IF NOT EXISTS sessions_by_update ON sessions(updated_at);
 """
 
 
-class SessionError(Exception):
+class SessionError(LooptuneError):
     """A session reference that names nothing, or more than one thing; one readable line."""
+
+    exit_code = USAGE
 
 
 def data_dir() -> Path:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
+from agent.errors import USAGE, LooptuneError
 from eval.families.base import SPLITS, Ctx, Draft, Family, Intent
 from eval.tasks import Task
 
@@ -22,8 +23,10 @@ BUILTIN = ("single_tool", "multi_step", "error_handling", "context", "no_tool", 
 NOT_BY_DEFAULT = ("universe",)
 
 
-class FamilyError(ValueError):
+class FamilyError(LooptuneError, ValueError):
     """An unknown family or a bad request for tasks."""
+
+    exit_code = USAGE
 
 
 def available_families() -> list[str]:

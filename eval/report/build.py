@@ -16,7 +16,7 @@ from agent.fsutil import atomic_write_text
 from eval.metrics import THRESHOLDS, compute_metrics
 from eval.records import EpisodeRecord
 from eval.report.environment import hardware, versions
-from eval.rundir import RunDir, RunError
+from eval.rundir import EvalRunError, RunDir
 
 FORMAT = 1
 
@@ -94,9 +94,9 @@ def load_report(path: str) -> dict[str, Any]:
     try:
         report = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise RunError(f"{file}: no report here (run `looptune eval ... -o DIR` first)") from exc
+        raise EvalRunError(f"{file}: no report here (run `looptune eval ... -o DIR` first)") from exc
     except json.JSONDecodeError as exc:
-        raise RunError(f"{file}:{exc.lineno}: not JSON ({exc.msg})") from exc
+        raise EvalRunError(f"{file}:{exc.lineno}: not JSON ({exc.msg})") from exc
     if not isinstance(report, dict) or report.get("format") != FORMAT:
-        raise RunError(f"{file}: not a looptune eval report (format {FORMAT})")
+        raise EvalRunError(f"{file}: not a looptune eval report (format {FORMAT})")
     return report

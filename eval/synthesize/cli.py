@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli.errors import CliError
-from agent.registry import RegistryError, load_registry
+from agent.registry import load_registry
 from eval.synthesize.build import SynthesisResult, synthesize
-from eval.synthesize.examples import Examples, ExamplesError, load_examples
-from eval.synthesize.execute import ServerUnavailable, Target, list_tools
+from eval.synthesize.examples import Examples, load_examples
+from eval.synthesize.execute import Target, list_tools
 from eval.tasks import write_tasks
 
 out = Console(highlight=False, soft_wrap=True)
@@ -28,13 +28,8 @@ def synthesize_command(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise CliError("--n must be at least 1", code=2)
     target = _target(args.server, args.mcp_config)
-    try:
-        examples = _examples(args.examples, target) if args.examples else None
-        result = anyio.run(_run, target, args, examples)
-    except ServerUnavailable as exc:
-        raise CliError(str(exc), code=1) from exc
-    except ExamplesError as exc:
-        raise CliError(str(exc), code=2) from exc
+    examples = _examples(args.examples, target) if args.examples else None
+    result = anyio.run(_run, target, args, examples)
     count = write_tasks(Path(args.output), result.tasks)
     _summary(result, args, count)
     return 0 if count else 1
@@ -44,11 +39,8 @@ def _target(name: str, mcp_config: str | None) -> Target:
     """The bundled server by that name (fresh state, as eval mounts it), else the registry's entry."""
     from mcp_servers import BUNDLED
 
-    try:
-        registry = load_registry(mcp_config)
-        enabled = registry.enabled()
-    except RegistryError as exc:
-        raise CliError(str(exc), code=2) from exc
+    registry = load_registry(mcp_config)
+    enabled = registry.enabled()
     if name in BUNDLED and registry.source(name) == "bundled":
         return Target(name)
     if name not in enabled:

@@ -19,11 +19,14 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.errors import USAGE, LooptuneError
 from eval.synthesize.speak import template_slots
 
 
-class ExamplesError(ValueError):
+class ExamplesError(LooptuneError, ValueError):
     """A bad examples file; the message names file:line and the field."""
+
+    exit_code = USAGE
 
 
 class ExamplesFile(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 
 from agent.environments import fresh_environment
+from agent.errors import LooptuneError
 from agent.hub import Hub
 from agent.hub.arguments import ArgumentError, validate_arguments
 from agent.hub.catalog import HubTool
@@ -26,7 +27,7 @@ from agent.registry import ServerConfig
 CONCURRENCY = 4
 
 
-class ServerUnavailable(RuntimeError):
+class ServerUnavailable(LooptuneError, RuntimeError):
     """The server did not start, so nothing can be checked."""
 
 

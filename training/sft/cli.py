@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.text import Text
 
 from agent.cli.errors import CliError
-from training.sft.config import ConfigError, TrainConfig, load_config, save_config
-from training.sft.data import DataError, DataReport, load_examples, split
+from training.sft.config import TrainConfig, load_config, save_config
+from training.sft.data import DataReport, load_examples, split
 from training.sft.groups import MIN_SHARED, Group, group_examples, summary, take
 from training.sft.memory import GIB, Shape, estimate, shape_of
 
@@ -54,35 +54,26 @@ def train_command(args: argparse.Namespace) -> int:
     push = push or (tuple(args.push_to) if getattr(args, "push_to", None) else None)
     if push:
         _check_push(push[0])
-    try:
-        config = load_config(args.config, parse_overrides(words))
-    except ConfigError as exc:
-        raise CliError(str(exc), code=2) from exc
+    config = load_config(args.config, parse_overrides(words))
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_config(config, out)
-    from training.sft.model import ModelError, load_base
+    from training.sft.model import load_base
 
     try:
         base = load_base(config.base_model, qlora=config.qlora)
-    except (ModelError, ValueError) as exc:
+    except ValueError as exc:  # a ModelError, or transformers refusing the model: a bad base_model either way
         raise CliError(str(exc), code=2) from exc
     data = _data(config, base)
-    try:
-        written = _train(args, config, base, data)
-    except ConfigError as exc:  # found once the model is loaded, e.g. an init_adapter of another shape
-        raise CliError(str(exc), code=2) from exc
+    written = _train(args, config, base, data)  # a ConfigError here (e.g. an init_adapter of another shape) exits 2
     if push and written is not None:
         _push(push, written)
     return 0
 
 
 def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
-    try:
-        report = load_examples(config.data, base.tokenizer, base.template, config.max_length)
-        held = load_examples(config.eval_data, base.tokenizer, base.template, config.max_length).examples
-    except DataError as exc:
-        raise CliError(str(exc), code=2) from exc
+    report = load_examples(config.data, base.tokenizer, base.template, config.max_length)
+    held = load_examples(config.eval_data, base.tokenizer, base.template, config.max_length).examples
     train, carved = split(report.examples, config.eval_split, config.seed)
     if config.max_examples and config.share_prefix > 1:
         train = take(train, config.max_examples, config.share_prefix, config.seed)

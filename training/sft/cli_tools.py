@@ -17,21 +17,15 @@ out = Console(highlight=False, soft_wrap=True)
 
 def merge_command(args: argparse.Namespace) -> int:
     """Merge an adapter into its base; print where, and how to serve it with vLLM."""
-    from training.sft.merge import MergeError, merge, vllm_lines
+    from training.sft.merge import merge, vllm_lines
 
     adapter, target = Path(args.adapter), Path(args.output)
-    try:
-        info = merge(adapter, target)
-    except MergeError as exc:
-        raise CliError(str(exc), code=2) from exc
+    info = merge(adapter, target)
     out.print(Text(f"merged {adapter} into {info['base']} -> {target}"))
     if args.format == "gguf":
-        from training.sft.gguf_export import GGUFError, write_gguf
+        from training.sft.gguf_export import write_gguf
 
-        try:
-            written = write_gguf(target, target / "model-f32.gguf")
-        except GGUFError as exc:
-            raise CliError(str(exc), code=2) from exc
+        written = write_gguf(target, target / "model-f32.gguf")
         out.print(Text(f"gguf: {written} (f32; llama.cpp's llama-quantize makes it smaller)"))
     out.print("serve with vLLM (merged weights, then the adapter on its base):")
     for line in vllm_lines(adapter, target, info):
@@ -41,12 +35,9 @@ def merge_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     """Write the adapter with smaller weights (bf16 by default) and its card into the output folder."""
-    from training.sft.export import ExportError, export_adapter
+    from training.sft.export import export_adapter
 
-    try:
-        size = export_adapter(Path(args.adapter), Path(args.output), args.dtype)
-    except ExportError as exc:
-        raise CliError(str(exc), code=2) from exc
+    size = export_adapter(Path(args.adapter), Path(args.output), args.dtype)
     out.print(Text(f"exported {args.adapter} -> {args.output} ({args.dtype} weights, {size / 1e6:.1f} MB)"))
     return 0
 
@@ -80,11 +71,7 @@ def memory_command(args: argparse.Namespace) -> int:
 
 
 def _model_dir(spec: str) -> Path:
-    from agent.backends.base import BackendError
     from agent.backends.local.source import resolve
     from training.sft.model import converted
 
-    try:
-        return converted(resolve(spec)).directory
-    except BackendError as exc:
-        raise CliError(str(exc), code=2) from exc
+    return converted(resolve(spec)).directory

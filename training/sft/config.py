@@ -13,11 +13,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.errors import USAGE, LooptuneError
 from agent.fsutil import atomic_write_text
 
 
-class ConfigError(ValueError):
+class ConfigError(LooptuneError, ValueError):
     """A config that cannot be used; the message names the file or flag and the field."""
+
+    exit_code = USAGE
 
 
 class TrainConfig(BaseModel):

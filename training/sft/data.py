@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.errors import USAGE, LooptuneError
 from agent.messages import ToolSpec, parse_messages
 from agent.toolcalls.template import template_inputs
 from training.traces.checks import line_problems
@@ -25,8 +26,10 @@ from training.traces.checks import line_problems
 END_OF_TURN = "<|im_end|>"
 
 
-class DataError(ValueError):
+class DataError(LooptuneError, ValueError):
     """Training data that cannot be used as it is; names the file and line."""
+
+    exit_code = USAGE
 
 
 @dataclass

@@ -15,13 +15,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from agent.errors import USAGE, LooptuneError
+
 WEIGHTS = "adapter_model.safetensors"
 COMPANIONS = ("adapter_config.json", "chat_template.jinja", "README.md", "train_config.yaml", "loss.png")
 DTYPES = ("bf16", "fp16", "fp32")
 
 
-class ExportError(ValueError):
+class ExportError(LooptuneError, ValueError):
     """An adapter folder that cannot be exported; the message names it."""
+
+    exit_code = USAGE
 
 
 def export_adapter(source: Path, target: Path, dtype: str = "bf16") -> int:

@@ -15,12 +15,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.errors import USAGE, LooptuneError
+
 LLAMA = {"LlamaForCausalLM"}
 TOKEN_NORMAL, TOKEN_CONTROL = 1, 3
 
 
-class GGUFError(ValueError):
+class GGUFError(LooptuneError, ValueError):
     """A model this exporter cannot write; one line saying why."""
+
+    exit_code = USAGE
 
 
 def permute(weight: Any, heads: int) -> Any:

@@ -15,14 +15,17 @@ from typing import Any
 from agent.backends.base import BackendError
 from agent.backends.local.adapters import adapter_base, read_config
 from agent.backends.local.source import resolve
+from agent.errors import USAGE, LooptuneError
 from agent.serve.vllm import vllm_rank
 from training.sft.model import converted
 
 PARSER = "hermes"
 
 
-class MergeError(ValueError):
+class MergeError(LooptuneError, ValueError):
     """An adapter that cannot be merged; one line saying why."""
+
+    exit_code = USAGE
 
 
 def merge(adapter: Path, out: Path) -> dict[str, Any]:

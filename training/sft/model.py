@@ -14,11 +14,14 @@ from typing import Any
 
 from agent.backends.local.loader import load_model
 from agent.backends.local.source import ModelSource, resolve
+from agent.errors import USAGE, LooptuneError
 from agent.toolcalls.template import choose
 
 
-class ModelError(ValueError):
+class ModelError(LooptuneError, ValueError):
     """A base model that cannot be trained here; one line saying why."""
+
+    exit_code = USAGE
 
 
 @dataclass

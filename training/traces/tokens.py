@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent.errors import LooptuneError
 from agent.messages import ToolSpec, parse_messages
 from agent.toolcalls.template import choose, render
 
 Counter = Callable[[dict[str, Any]], int]
 
 
-class TokenizerError(ValueError):
+class TokenizerError(LooptuneError, ValueError):
     """A tokenizer that cannot be loaded; the message says which and why."""
 
 

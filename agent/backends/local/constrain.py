@@ -38,6 +38,7 @@ import xgrammar as xgr
 from xgrammar import structural_tag as st
 
 from agent.backends.local.name_prior import NamePrior
+from agent.errors import LooptuneError
 from agent.messages import ToolSpec
 from agent.toolcalls.parsers import hermes
 
@@ -52,7 +53,7 @@ _BITS = (torch.ones(32, dtype=torch.int64) << torch.arange(32)).to(torch.int32) 
 _BOUNDED_CHARS, _JSON_CHARS = r"[^\"\\\r\n]", r"[^\0-\x1f\"\\\r\n]"
 
 
-class ConstraintError(ValueError):
+class ConstraintError(LooptuneError, ValueError):
     """A token the constraint forbids was accepted (the mask was skipped), or the turn had ended."""
 
 

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agent.errors import LooptuneError
+
 if TYPE_CHECKING:
     from agent.cli.repl.app import Chat
 
@@ -20,11 +22,11 @@ Run = Callable[["Chat", str], Awaitable[None]]
 Choices = Callable[["Chat"], list[str]]
 
 
-class CommandError(Exception):
+class CommandError(LooptuneError):
     """A command could not do what was asked; the message is shown in red, the chat goes on."""
 
 
-class EndChat(Exception):
+class EndChat(LooptuneError):
     """Raised by `/exit`."""
 
 

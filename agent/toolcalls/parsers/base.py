@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from agent.toolcalls.types import ParsedCall, ParsedTurn, ToolCallParseError
 
@@ -101,7 +101,7 @@ def kind(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _no_constants(token: str) -> Any:
+def _no_constants(token: str) -> NoReturn:
     raise ValueError(f"{token} is not valid JSON")
 
 

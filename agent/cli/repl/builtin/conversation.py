@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.table import Table
 from rich.text import Text
@@ -31,7 +31,7 @@ async def help_(chat: Chat, rest: str) -> None:
 
 
 @command("exit")
-async def exit_(chat: Chat, rest: str) -> None:
+async def exit_(chat: Chat, rest: str) -> NoReturn:
     """Leave the chat (Ctrl+D does the same)."""
     raise EndChat
 

@@ -1,0 +1,26 @@
+"""The root of looptune's own exceptions: a one-line message a person can act on, and the exit code it means.
+
+Every error class in agent/, eval/ and training/ derives from `LooptuneError`
+(keeping a builtin second base such as ValueError where callers catch that),
+so the CLI's `main()` turns any of them into `looptune: MESSAGE` and its exit
+code in one place. Problems with what the user gave (flags, files, names)
+exit 2, like argparse's usage errors; everything else exits 1.
+
+This module imports nothing, so any layer may use it. It knows nothing of the
+CLI; the bundled MCP servers (separate processes, SDK-only) do not use it.
+"""
+
+from __future__ import annotations
+
+USAGE = 2  # the exit code of a bad flag, file or name, as argparse uses for usage errors
+
+
+class LooptuneError(Exception):
+    """An error looptune reports as one line; `exit_code` is the class default unless given per instance."""
+
+    exit_code: int = 1
+
+    def __init__(self, *args: object, exit_code: int | None = None) -> None:
+        super().__init__(*args)
+        if exit_code is not None:
+            self.exit_code = exit_code
