@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from agent.loop import trace_steps
 from eval.runner import Episode
 from eval.scoring import CallScore, score_episode
 
@@ -64,7 +65,7 @@ def record_episode(episode: Episode, trial: int) -> EpisodeRecord:
     schemas = {spec.name: spec.function.parameters for spec in episode.trace.tools} if episode.trace else {}
     plan = task.plan
     score = score_episode(plan, episode.calls, schemas)
-    steps = episode.trace.meta.get("steps", []) if episode.trace else []
+    steps = trace_steps(episode.trace)
     return EpisodeRecord(
         task_id=task.id,
         trial=trial,
@@ -81,8 +82,8 @@ def record_episode(episode: Episode, trial: int) -> EpisodeRecord:
         calls=score.calls,
         steps=episode.steps,
         duration_s=episode.duration_s,
-        step_s=[float(s.get("duration_s", 0.0)) for s in steps],
-        model_s=round(sum(float(s.get("model_s", 0.0)) for s in steps), 4),
-        completion_tokens=sum(int(s.get("completion_tokens", 0)) for s in steps),
+        step_s=[s.duration_s for s in steps],
+        model_s=round(sum(s.model_s for s in steps), 4),
+        completion_tokens=sum(s.completion_tokens for s in steps),
         family=str(task.meta.get("family", "")),
     )

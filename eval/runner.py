@@ -22,7 +22,7 @@ from agent.environments import fresh_environment
 from agent.errors import LooptuneError
 from agent.hub import Hub
 from agent.hub.arguments import ArgumentError, parse_arguments
-from agent.loop import AgentLoop, LoopConfig, RunResult
+from agent.loop import AgentLoop, LoopConfig, RunResult, trace_steps
 from agent.loop.events import ToolCallFinished
 from agent.messages import Trace
 from agent.prompts import SYSTEM_PROMPT, system_prompt
@@ -131,7 +131,7 @@ def _loop(task: Task, backend: Backend, hub: Hub, config: EpisodeConfig) -> Agen
 
 async def _score(task: Task, result: RunResult, hub: Hub) -> Episode:
     calls = [_record(e) for e in result.events if isinstance(e, ToolCallFinished)]
-    steps = len(result.trace.meta.get("steps", [])) if result.trace else 0
+    steps = len(trace_steps(result.trace))
     episode = Episode(task, False, answer=result.final.content if result.final else "", calls=calls, steps=steps)
     episode.trace = result.trace
     if result.final is None:

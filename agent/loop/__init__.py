@@ -1,4 +1,4 @@
-"""The agent loop and the events it streams."""
+"""The agent loop, the events it streams and the step records its traces carry."""
 
 from agent.loop.events import (
     Event,
@@ -12,6 +12,7 @@ from agent.loop.events import (
     ToolProgress,
 )
 from agent.loop.loop import AgentLoop, Approver, LoopConfig, RunResult, Toolbox
+from agent.loop.steps import Step, StepCall, trace_steps
 
 __all__ = [
     "AgentLoop",
@@ -22,10 +23,13 @@ __all__ = [
     "Notice",
     "RunError",
     "RunResult",
+    "Step",
+    "StepCall",
     "StepEnd",
     "TextDelta",
     "Toolbox",
     "ToolCallFinished",
     "ToolCallStarted",
     "ToolProgress",
+    "trace_steps",
 ]

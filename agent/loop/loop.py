@@ -34,6 +34,7 @@ from agent.loop.events import (
     ToolCallStarted,
     ToolProgress,
 )
+from agent.loop.steps import Step, StepCall
 from agent.messages import Message, SystemMessage, ToolCall, ToolMessage, ToolSpec, Trace
 from agent.shortlist import DEFAULT_METHOD, shortlisted
 
@@ -154,7 +155,7 @@ class _Run:
         self.tools: list[ToolSpec] = []
         self.chosen: set[str] | None = None  # the shortlisted tool names, fixed at the first model turn
         self.mounted = 0
-        self.steps: list[dict[str, Any]] = []
+        self.steps: list[Step] = []
         self.started, self.clock = datetime.now(UTC), time.perf_counter()
         self.approval_lock = anyio.Lock()
 
@@ -172,13 +173,10 @@ class _Run:
             done = await self._model_turn(step)
             model_s = time.perf_counter() - began
             self.messages.append(done.message)
-            record = {"step": step, "model_s": round(model_s, 4), "calls": []}
-            self.steps.append(record)
             for notice in done.notices:
                 await self.send.send(Notice(step, notice))
-            if done.message.calls:
-                record["calls"] = await self._run_calls(step, done.message.calls, done.parse_errors)
-            await self._end_step(step, record, began, done, self.messages[first:])
+            calls = await self._run_calls(step, done.message.calls, done.parse_errors) if done.message.calls else []
+            await self._end_step(step, round(model_s, 4), calls, began, done, self.messages[first:])
             if not done.message.calls:
                 await self.send.send(Final(done.message.text, step, self.trace("final")))
                 return
@@ -187,11 +185,13 @@ class _Run:
         raise LoopStop(f"stopped after max_steps={self.config.max_steps} steps without a final answer")
 
     async def _end_step(
-        self, step: int, record: dict[str, Any], began: float, done: Completion, added: list[Message]
+        self, step: int, model_s: float, calls: list[StepCall], began: float, done: Completion, added: list[Message]
     ) -> None:
         tokens = done.usage.completion_tokens if done.usage else 0
-        record.update(duration_s=round(time.perf_counter() - began, 4), completion_tokens=tokens)
-        await self.send.send(StepEnd(step, record["duration_s"], record["model_s"], tokens, added))
+        duration_s = round(time.perf_counter() - began, 4)
+        record = Step(step=step, model_s=model_s, duration_s=duration_s, completion_tokens=tokens, calls=calls)
+        self.steps.append(record)
+        await self.send.send(StepEnd(step, record.duration_s, record.model_s, tokens, added))
 
     def _visible_tools(self) -> list[ToolSpec]:
         """The tools this turn lists: all mounted ones, or the run's shortlist of them."""
@@ -224,7 +224,7 @@ class _Run:
                     return event
         raise BackendError(f"backend {self.loop.backend.name!r} ended its turn without a completion")
 
-    async def _run_calls(self, step: int, calls: list[ToolCall], unparsed: dict[str, str]) -> list[dict[str, Any]]:
+    async def _run_calls(self, step: int, calls: list[ToolCall], unparsed: dict[str, str]) -> list[StepCall]:
         toolbox = self.loop.toolbox
         for call in calls:
             await self.send.send(ToolCallStarted(step, call, toolbox.needs_approval(call.name)))
@@ -236,14 +236,7 @@ class _Run:
         for call, outcome in zip(calls, outcomes, strict=True):
             assert outcome is not None
             self.messages.append(ToolMessage(tool_call_id=call.id, content=outcome.text))
-            records.append(
-                {
-                    "id": call.id,
-                    "name": call.name,
-                    "duration_s": round(outcome.duration_s, 4),
-                    "is_error": outcome.is_error,
-                }
-            )
+            records.append(StepCall(call.id, call.name, round(outcome.duration_s, 4), outcome.is_error))
         return records
 
     async def _one_call(
@@ -281,7 +274,7 @@ class _Run:
             "outcome": outcome,
             "started_at": self.started.isoformat(),
             "duration_s": round(time.perf_counter() - self.clock, 4),
-            "steps": self.steps,
+            "steps": [record.to_dict() for record in self.steps],
         }
         if error:
             meta["error"] = error
