@@ -11,7 +11,7 @@ import logging
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import anyio
 import mcp_types as types
@@ -166,7 +166,7 @@ class ServerConnection:
         tail = stderr_tail(self._stderr)
         return f"{reason}; stderr: {tail}" if tail else reason
 
-    def _record_failure(self, reason: str, *, named: bool = False) -> None:
+    def _record_failure(self, reason: str, *, named: bool = False) -> NoReturn:
         self._failures += 1
         self.state, self.error = "failed", reason
         raise ServerError(reason if named else f"server {self.name!r}: {reason}")
