@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from agent.backends.base import Completion
 from agent.backends.scripted import ScriptedBackend
 from agent.hub import Hub, ToolOutcome
 from agent.loop import (
@@ -19,7 +20,7 @@ from agent.loop import (
     ToolProgress,
 )
 from agent.loop.loop import DECLINED
-from agent.messages import FunctionSpec, ToolMessage, ToolSpec, UserMessage
+from agent.messages import AssistantMessage, FunctionCall, FunctionSpec, ToolCall, ToolMessage, ToolSpec, UserMessage
 from tests.conftest import toy_config
 
 pytestmark = pytest.mark.anyio
@@ -89,6 +90,29 @@ async def test_an_identical_repeated_call_is_refused_and_then_the_run_stops():
     outcomes = [e.outcome for e in result.events if isinstance(e, ToolCallFinished)]
     assert [o.is_error for o in outcomes] == [False, False, True, True]
     assert "refused" in outcomes[2].text and "3 times" in outcomes[2].text
+    assert "kept repeating" in result.error
+
+
+class BrokenCalls:
+    """A backend whose every turn is the same unparseable call (as a looping greedy model writes it)."""
+
+    name = "broken"
+
+    async def stream(self, request):
+        call = ToolCall(id=f"c{len(request.messages)}", function=FunctionCall(name="invalid_tool_call", arguments="{"))
+        yield Completion(AssistantMessage(tool_calls=[call]), parse_errors={call.id: "unclosed <tool_call>"})
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_an_identical_unparseable_call_trips_the_breaker_like_any_repeat():
+    with anyio.fail_after(30):
+        async with Hub({"toy": toy_config()}) as hub:
+            result = await AgentLoop(BrokenCalls(), hub, LoopConfig(max_steps=10)).run(ASK)
+    outcomes = [e.outcome.text for e in result.events if isinstance(e, ToolCallFinished)]
+    assert outcomes[:2] == ["Error: unclosed <tool_call>"] * 2
+    assert "refused" in outcomes[2] and len(outcomes) == 4
     assert "kept repeating" in result.error
 
 

@@ -242,9 +242,15 @@ class _Run:
     async def _one_call(
         self, step: int, call: ToolCall, outcomes: list[ToolOutcome | None], index: int, unparsed: str | None
     ) -> None:
-        outcome = ToolOutcome(f"Error: {unparsed}", is_error=True) if unparsed else await self._outcome(step, call)
+        outcome = self._unparsed(call, unparsed) if unparsed else await self._outcome(step, call)
         outcomes[index] = outcome
         await self.send.send(ToolCallFinished(step, call, outcome))
+
+    def _unparsed(self, call: ToolCall, reason: str) -> ToolOutcome:
+        # Greedy decoding writes the same broken call again after the same error: counted like any
+        # repeat, so a model stuck in a degenerate call stops after a few steps, not at max_steps.
+        refusal = self.breaker.check(call)
+        return ToolOutcome(refusal or f"Error: {reason}", is_error=True)
 
     async def _outcome(self, step: int, call: ToolCall) -> ToolOutcome:
         refusal = self.breaker.check(call)
