@@ -228,6 +228,8 @@ def test_trials_give_pass_hat_k_and_compare_pairs_the_runs(tmp_path):
     assert missing.returncode == 2 and "nowhere: no report here" in missing.stderr
 
 
+# ~20-25 s end to end: run with `pytest -m slow` (make test keeps CI under its 25-minute budget)
+@pytest.mark.slow
 def test_an_adapter_glob_sweeps_the_checkpoints_in_step_order(tmp_path, tiny_model_dir):
     from tests.tiny import make_adapter
 

@@ -36,6 +36,8 @@ async def test_third_party_time_server_tasks_check_conversions_by_their_result_a
         assert episode.passed, (task.id, episode.reason)
 
 
+# ~20-25 s end to end: run with `pytest -m slow` (make test keeps CI under its 25-minute budget)
+@pytest.mark.slow
 def test_a_toy_server_added_with_mcp_add_gets_tasks_that_eval_and_traces_generate_accept(tmp_path):
     assert run_cli("mcp", "add", "bookings", "--", sys.executable, str(BOOKINGS)).returncode == 0
     examples = tmp_path / "examples.yaml"

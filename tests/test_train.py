@@ -181,6 +181,8 @@ def test_the_shipped_recipe_is_a_valid_config():
     assert config.base_model == "bundled" and config.lora_layers == 16
 
 
+# ~20-25 s end to end: run with `pytest -m slow` (make test keeps CI under its 25-minute budget)
+@pytest.mark.slow
 def test_eval_tasks_score_the_new_adapter_and_the_card_shows_the_figures(tmp_path, tiny_model_dir):
     from eval.families import generate_tasks
     from eval.tasks import write_tasks
