@@ -9,8 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from agent.cli.errors import CliError
 from agent.fsutil import atomic_write_text
+from agent.settings import SettingsError
 from eval.report.build import load_report
 from eval.report.compare import compare_page, compare_table, comparison, verdict
 
@@ -18,7 +18,7 @@ from eval.report.compare import compare_page, compare_table, comparison, verdict
 def compare_command(args: argparse.Namespace) -> int:
     """Print the comparison; exit 2 when a run has no readable report."""
     if len(args.runs) < 2:
-        raise CliError("compare needs at least two runs", code=2)
+        raise SettingsError("compare needs at least two runs")
     reports = [load_report(run) for run in args.runs]
     data = comparison(reports)
     if args.json:

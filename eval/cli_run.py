@@ -1,15 +1,14 @@
-"""`looptune eval TASKS -o RUN_DIR`: flags in; journals, report.json, report.html and a table out.
+"""`looptune eval`'s run: typed EvalSettings in; journals, report.json, report.html and a table out.
 
-It turns flags into run settings, a backend and the user's extra servers,
+It turns settings into run settings, a backend and the user's extra servers,
 shows a progress bar with the live pass rate, and on Ctrl+C still writes a
-report, marked partial. Several `--adapter`s (or a glob) make a checkpoint
-sweep (eval.sweep). The work is in eval.suite and eval.report.
+report, marked partial. Several adapters (or a glob) make a checkpoint sweep
+(eval.sweep). The work is in eval.suite and eval.report. It knows no flags:
+the CLI (agent.cli.eval_cmd) builds the settings from argv.
 """
 
 from __future__ import annotations
 
-import argparse
-import glob
 import signal
 from pathlib import Path
 
@@ -19,16 +18,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from agent.backends.base import Backend
-from agent.cli.agent_setup import local_options
-from agent.cli.errors import CliError
+from agent.backends.settings import BackendSettings, build_backend, effective_adapter
 from agent.registry import ServerConfig, load_registry
+from agent.settings import SettingsError, save_settings
 from eval.oracle import NAME as ORACLE
 from eval.oracle import oracle_backend
 from eval.records import EpisodeRecord
 from eval.report.build import build_report, write_reports
 from eval.report.terminal import print_report
 from eval.rundir import RunDir, RunSettings, file_sha256
+from eval.settings import SETTINGS_FILE, EvalSettings
 from eval.suite import BackendFor, run_suite
+from eval.sweep import expand_adapters, run_sweep
 from eval.tasks import Task, load_tasks
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -52,33 +53,39 @@ SAME_ON_RESUME = (
 )
 
 
-def eval_command(args: argparse.Namespace) -> int:
+def run_eval(settings: EvalSettings) -> int:
     """Run (or resume) the benchmark; exit 0 when complete, 130 when interrupted (partial report written)."""
-    tasks = load_tasks(args.tasks)
-    servers = user_servers(args.mcp_config, tasks)
-    adapters = expand_adapters(args.adapter)
-    if adapters and args.backend != "local":
+    tasks = load_tasks(settings.tasks)
+    servers = user_servers(settings.mcp_config, tasks)
+    adapters = expand_adapters(settings.adapters)
+    if adapters and settings.backend.backend != "local":
         # A served model picks its LoRA by model id (--model NAME), not by a path here.
-        raise CliError(
-            f"--adapter needs --backend local (with --backend {args.backend}, pass the adapter's model id as --model)",
-            code=2,
+        name = settings.backend.backend
+        raise SettingsError(
+            f"--adapter needs --backend local (with --backend {name}, pass the adapter's model id as --model)"
         )
-    if len(adapters) > 1:
-        from eval.sweep import run_sweep
 
-        return run_sweep(args, tasks, servers, adapters)
-    code, _ = evaluate(args, tasks, servers, Path(args.output), adapters[0] if adapters else None)
+    def one(path: Path, adapter: str | None) -> tuple[int, dict]:
+        return evaluate(settings, tasks, servers, path, adapter)
+
+    if len(adapters) > 1:
+        save_settings(settings, Path(settings.output) / SETTINGS_FILE)
+        return run_sweep(Path(settings.output), adapters, one)
+    code, _ = one(Path(settings.output), adapters[0] if adapters else settings.backend.adapter)
     return code
 
 
 def evaluate(
-    args: argparse.Namespace, tasks: list[Task], servers: dict[str, ServerConfig], path: Path, adapter: str | None
+    settings: EvalSettings, tasks: list[Task], servers: dict[str, ServerConfig], path: Path, adapter: str | None
 ) -> tuple[int, dict]:
-    """One run into `path`: settings, episodes, reports; returns the exit code and the report."""
+    """One run into `path` with `adapter`: settings, episodes, reports; returns the exit code and the report."""
     run = RunDir(path)
-    settings = _settings(args, tasks, run, adapter)
+    backend = settings.backend.model_copy(update={"adapter": adapter})
+    one = settings.model_copy(update={"output": str(path), "adapters": [], "backend": backend})
+    run_settings = _settings(one, tasks, run)
+    save_settings(one, path / SETTINGS_FILE)
     try:
-        interrupted = anyio.run(_interruptible, args, tasks, servers, run, settings)
+        interrupted = anyio.run(_interruptible, one.backend, tasks, servers, run, run_settings)
     except KeyboardInterrupt:  # a second Ctrl+C while the first one's cancellation was winding down
         interrupted = True
     report = build_report(run, interrupted=interrupted)
@@ -86,27 +93,6 @@ def evaluate(
     print_report(report, out)
     err.print(Text(f"report: {run.report_html}  ·  {run.report_json}  ·  traces: {run.traces}"))
     return (130 if interrupted else 0), report
-
-
-def expand_adapters(values: list[str] | None) -> list[str]:
-    """Adapter paths with globs expanded (checkpoints sorted by step); a glob matching nothing is an error."""
-    found: list[str] = []
-    for value in values or []:
-        if glob.has_magic(value):
-            matches = glob.glob(value)
-            if not matches:
-                raise CliError(f"--adapter {value}: matches nothing", code=2)
-            found += sorted(matches, key=step_of)
-        else:
-            found.append(value)
-    return found
-
-
-def step_of(path: str) -> tuple[int, str]:
-    """The training step in a `checkpoint-N` path (for ordering and plotting); -1 when there is none."""
-    name = Path(path.rstrip("/")).name
-    digits = name.rsplit("-", 1)[-1]
-    return (int(digits) if digits.isdigit() else -1, name)
 
 
 def user_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerConfig]:
@@ -122,64 +108,56 @@ def user_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerC
     found = registry.enabled()
     missing = sorted(wanted - found.keys())
     if missing:
-        raise CliError(
-            f"tasks name servers that are neither bundled nor enabled in {registry.path}: {', '.join(missing)}", code=2
+        raise SettingsError(
+            f"tasks name servers that are neither bundled nor enabled in {registry.path}: {', '.join(missing)}"
         )
     return {name: found[name] for name in wanted}
 
 
-def _effective_adapter(args: argparse.Namespace, adapter: str | None) -> str | None:
-    """The adapter the run really uses (the local backend puts the shipped one on the bundled model by default)."""
-    if args.backend != "local":
-        return adapter
-    from agent.backends.local.shipped import resolve_adapter
-
-    return resolve_adapter(adapter, args.model)
-
-
-def _settings(args: argparse.Namespace, tasks: list[Task], run: RunDir, adapter: str | None) -> RunSettings:
+def _settings(settings: EvalSettings, tasks: list[Task], run: RunDir) -> RunSettings:
+    backend = settings.backend
     asked = RunSettings(
-        tasks=str(Path(args.tasks).resolve()),
-        tasks_sha256=file_sha256(Path(args.tasks)),
+        tasks=str(Path(settings.tasks).resolve()),
+        tasks_sha256=file_sha256(Path(settings.tasks)),
         task_count=len(tasks),
-        backend=args.backend,
-        model=args.model,
-        adapter=_effective_adapter(args, adapter),
-        base_url=args.base_url,
-        trials=args.trials,
-        jobs=args.jobs,
-        distractors=args.distractors,
-        max_steps=args.max_steps,
-        timeout_s=args.timeout,
-        seed=args.seed,
-        temperature=args.temperature,
-        max_tokens=args.max_tokens,
-        inproc=not args.stdio,
-        backend_options=local_options(args) if args.backend == "local" else {},
-        shortlist=args.shortlist,
-        shortlist_method=args.shortlist_method,
+        backend=backend.backend,
+        model=backend.model,
+        adapter=effective_adapter(backend),
+        base_url=backend.base_url,
+        trials=settings.trials,
+        jobs=settings.jobs,
+        distractors=settings.distractors,
+        max_steps=settings.max_steps,
+        timeout_s=settings.timeout,
+        seed=settings.seed,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        inproc=not settings.stdio,
+        backend_options=backend.extra(),
+        shortlist=settings.shortlist,
+        shortlist_method=settings.shortlist_method,
     )
     if run.exists():
-        asked = _resumed(args, run, asked)
-    elif args.resume:
-        raise CliError(f"--resume: {run.path} holds no run to continue", code=2)
+        asked = _resumed(settings.resume, run, asked)
+    elif settings.resume:
+        raise SettingsError(f"--resume: {run.path} holds no run to continue")
     run.save_settings(asked)
     return asked
 
 
-def _resumed(args: argparse.Namespace, run: RunDir, asked: RunSettings) -> RunSettings:
-    if not args.resume:
-        raise CliError(f"{run.path} already holds a run: pass --resume to continue it, or choose another -o", code=2)
+def _resumed(resume: bool, run: RunDir, asked: RunSettings) -> RunSettings:
+    if not resume:
+        raise SettingsError(f"{run.path} already holds a run: pass --resume to continue it, or choose another -o")
     saved = run.load_settings()
     changed = [key for key in SAME_ON_RESUME if getattr(saved, key) != getattr(asked, key)]
     if changed:
         detail = "; ".join(f"{k}: run has {getattr(saved, k)!r}, flags give {getattr(asked, k)!r}" for k in changed)
-        raise CliError(f"--resume: {run.path} was started with other settings ({detail})", code=2)
+        raise SettingsError(f"--resume: {run.path} was started with other settings ({detail})")
     return asked
 
 
 async def _interruptible(
-    args: argparse.Namespace, tasks: list[Task], servers: dict[str, ServerConfig], run: RunDir, settings: RunSettings
+    backend: BackendSettings, tasks: list[Task], servers: dict[str, ServerConfig], run: RunDir, settings: RunSettings
 ) -> bool:
     """Run the suite until done or Ctrl+C; True when interrupted (finished episodes are already journaled)."""
     interrupted = False
@@ -194,17 +172,17 @@ async def _interruptible(
                     tg.cancel_scope.cancel()
 
         tg.start_soon(on_ctrl_c)
-        await _run(args, tasks, servers, run, settings)
+        await _run(backend, tasks, servers, run, settings)
         tg.cancel_scope.cancel()
     return interrupted
 
 
 async def _run(
-    args: argparse.Namespace, tasks: list[Task], servers: dict[str, ServerConfig], run: RunDir, settings: RunSettings
+    chosen: BackendSettings, tasks: list[Task], servers: dict[str, ServerConfig], run: RunDir, settings: RunSettings
 ) -> None:
     from mcp_servers import BUNDLED
 
-    backend_for, backend = _backend(args, settings)
+    backend_for, backend = _backend(chosen, settings)
     earlier = run.records()
     counts = {"passed": sum(r.passed for r in earlier), "failed": sum(not r.passed for r in earlier)}
     try:
@@ -230,14 +208,10 @@ async def _run(
         err.print(f"[yellow]cut a torn last journal line ({result.torn} bytes) left by a killed run[/]")
 
 
-def _backend(args: argparse.Namespace, settings: RunSettings) -> tuple[BackendFor, Backend | None]:
+def _backend(chosen: BackendSettings, settings: RunSettings) -> tuple[BackendFor, Backend | None]:
     if settings.backend == ORACLE:
         return oracle_backend, None
-    from agent.cli.agent_setup import make_backend
-
-    # "none" keeps the local backend from putting the shipped adapter back on the bundled model.
-    adapter = settings.adapter or ("none" if settings.backend == "local" else None)
-    backend = make_backend(argparse.Namespace(**{**vars(args), "adapter": adapter}))
+    backend = build_backend(chosen, settings.adapter)  # the adapter the run records, resolved once
     return (lambda task: backend), backend
 
 

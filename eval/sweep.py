@@ -2,13 +2,15 @@
 
 `looptune eval TASKS --adapter out/checkpoint-* -o DIR` runs one eval per
 adapter into DIR/<checkpoint name>/ (each resumable on its own), then writes
-DIR/sweep.json and DIR/sweep.html. It knows runs only through eval.cli_run.
+DIR/sweep.json and DIR/sweep.html. It knows a run only as the `evaluate`
+callable it is given (eval.cli_run passes its own), so it imports no runner.
 """
 
 from __future__ import annotations
 
-import argparse
+import glob
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +19,45 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.fsutil import atomic_write_text
-from agent.registry import ServerConfig
+from agent.settings import SettingsError
 from eval.report import svg
 from eval.report.html import page, table
 from eval.report.terminal import fmt
-from eval.tasks import Task
+
+Evaluate = Callable[[Path, str], tuple[int, dict[str, Any]]]  # (run folder, adapter) -> (exit code, report)
 
 
-def run_sweep(
-    args: argparse.Namespace, tasks: list[Task], servers: dict[str, ServerConfig], adapters: list[str]
-) -> int:
-    """One eval per adapter, then the sweep summary; stops at the first interrupted run."""
-    from eval.cli_run import evaluate, step_of
-
-    root = Path(args.output)
+def run_sweep(root: Path, adapters: list[str], evaluate: Evaluate) -> int:
+    """One eval per adapter into root/<adapter name>/, then the sweep summary; stops at the first interrupted run."""
     points = []
     for adapter in adapters:
-        code, report = evaluate(args, tasks, servers, root / Path(adapter.rstrip("/")).name, adapter)
+        code, report = evaluate(root / Path(adapter.rstrip("/")).name, adapter)
         points.append(_point(adapter, step_of(adapter)[0], report))
         if code:
             break
     _write(root, points)
     return 130 if len(points) < len(adapters) or points[-1]["status"] != "complete" else 0
+
+
+def expand_adapters(values: list[str] | None) -> list[str]:
+    """Adapter paths with globs expanded (checkpoints sorted by step); a glob matching nothing is an error."""
+    found: list[str] = []
+    for value in values or []:
+        if glob.has_magic(value):
+            matches = glob.glob(value)
+            if not matches:
+                raise SettingsError(f"--adapter {value}: matches nothing")
+            found += sorted(matches, key=step_of)
+        else:
+            found.append(value)
+    return found
+
+
+def step_of(path: str) -> tuple[int, str]:
+    """The training step in a `checkpoint-N` path (for ordering and plotting); -1 when there is none."""
+    name = Path(path.rstrip("/")).name
+    digits = name.rsplit("-", 1)[-1]
+    return (int(digits) if digits.isdigit() else -1, name)
 
 
 def _point(adapter: str, step: int, report: dict[str, Any]) -> dict[str, Any]:

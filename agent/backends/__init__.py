@@ -25,6 +25,9 @@ class BackendOptions:
     api_key: str | None = None
     script: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # True when `adapter` is already the one to load (agent.backends.settings.build_backend resolved it):
+    # the local backend then does not put the shipped adapter back on the bundled model.
+    adapter_resolved: bool = False
 
 
 def available_backends() -> list[str]:

@@ -13,7 +13,8 @@ import anyio
 from rich.console import Console
 from rich.text import Text
 
-from agent.backends import Backend, BackendOptions, BackendSampler, create_backend
+from agent.backends import Backend, BackendSampler
+from agent.backends.settings import BackendSettings, LocalOptions, build_backend
 from agent.cli.errors import CliError
 from agent.hub import Hub
 from agent.hub.peer import Elicitor, decline_elicitation
@@ -98,31 +99,41 @@ def add_local_flags(group) -> None:
     )
 
 
-def local_options(args: argparse.Namespace) -> dict:
-    """The `extra` options of the local backend, from its flags."""
-    extra = {"constrain": not args.no_constrain, "prefix_cache": not args.no_prefix_cache}
-    if args.plain_decode:
-        extra["draft_len"] = 0
-    if args.int8:
-        extra["int8"] = True
-    if getattr(args, "name_prior", 0.0):
+def local_settings(args: argparse.Namespace) -> LocalOptions:
+    """The local backend's typed options, from its flags (checked here, so an error names the flag)."""
+    name_prior = getattr(args, "name_prior", 0.0) or 0.0
+    if name_prior:
         if args.no_constrain:
             raise CliError("--name-prior steers the constrained decoder: it cannot go with --no-constrain", code=2)
-        if args.name_prior < 0:
-            raise CliError(f"--name-prior must be 0 or more, not {args.name_prior}", code=2)
-        extra["name_prior"] = args.name_prior
-        extra["name_prior_method"] = getattr(args, "shortlist_method", None) or DEFAULT_METHOD
-    if args.load_in_4bit:
-        extra["load_in_4bit"] = True
-    if args.device:
-        extra["device"] = args.device
-    return extra
+        if name_prior < 0:
+            raise CliError(f"--name-prior must be 0 or more, not {name_prior}", code=2)
+    return LocalOptions(
+        constrain=not args.no_constrain,
+        prefix_cache=not args.no_prefix_cache,
+        plain_decode=args.plain_decode,
+        int8=args.int8,
+        name_prior=name_prior,
+        name_prior_method=getattr(args, "shortlist_method", None) or DEFAULT_METHOD,
+        load_in_4bit=args.load_in_4bit,
+        device=args.device or None,
+    )
+
+
+def local_options(args: argparse.Namespace) -> dict:
+    """The `extra` options of the local backend, from its flags."""
+    return local_settings(args).extra()
+
+
+def backend_settings(args: argparse.Namespace, **changes: object) -> BackendSettings:
+    """The typed backend settings the flags give (`changes` replace flags, e.g. `backend=args.teacher`)."""
+    fields = {name: getattr(args, name, None) for name in ("backend", "model", "base_url", "api_key", "script")}
+    fields["adapter"] = getattr(args, "adapter", None)
+    return BackendSettings(**{**fields, **changes, "local": local_settings(args)})
 
 
 def make_backend(args: argparse.Namespace) -> Backend:
     """The backend the flags ask for; one that cannot be made is a BackendError (exit 2)."""
-    options = BackendOptions(args.model, args.adapter, args.base_url, args.api_key, args.script, local_options(args))
-    return create_backend(args.backend, options)
+    return build_backend(backend_settings(args))
 
 
 def mounted_servers(args: argparse.Namespace) -> dict[str, ServerConfig]:

@@ -1,7 +1,8 @@
 """`looptune eval TASKS ... -o RUN_DIR` and `looptune eval compare RUN ...`: flags only.
 
-The work is in `eval.cli_run` and `eval.cli_compare`, imported when the
-subcommand runs, so `import agent` stays free of eval. `eval compare` is its
+Flags become typed `eval.settings.EvalSettings`; the work is in `eval.cli_run`
+and `eval.cli_compare`, imported when the subcommand runs, so `import agent`
+stays free of eval. `eval compare` is its
 own parser, reached through `agent.cli.argv.route`.
 """
 
@@ -10,10 +11,14 @@ from __future__ import annotations
 import argparse
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.cli.agent_setup import add_local_flags, add_registry_flag
+from agent.cli.agent_setup import add_local_flags, add_registry_flag, backend_settings
 from agent.cli.argv import lazy, positive_int
 from agent.shortlist.flags import add_shortlist_flags
+
+if TYPE_CHECKING:
+    from eval.settings import EvalSettings
 
 COMPARE = "eval compare"
 
@@ -40,6 +45,42 @@ def settle_tasks(parser: argparse.ArgumentParser, args: argparse.Namespace) -> N
         args.adapter = adapters or None
         return
     parser.error("the following arguments are required: TASKS")
+
+
+def eval_settings(args: argparse.Namespace) -> EvalSettings:
+    """The typed settings of this `looptune eval` (the adapters stay a list: several make a sweep)."""
+    from agent.settings import validated
+    from eval.settings import EvalSettings
+
+    return validated(
+        EvalSettings,
+        dict(
+            tasks=args.tasks,
+            output=args.output,
+            resume=args.resume,
+            trials=args.trials,
+            jobs=args.jobs,
+            distractors=args.distractors,
+            max_steps=args.max_steps,
+            timeout=args.timeout,
+            seed=args.seed,
+            temperature=args.temperature,
+            max_tokens=args.max_tokens,
+            stdio=args.stdio,
+            shortlist=args.shortlist,
+            shortlist_method=args.shortlist_method,
+            mcp_config=args.mcp_config,
+            backend=backend_settings(args, adapter=None),
+            adapters=args.adapter or [],
+        ),
+        "the command line",
+    )
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    from eval.cli_run import run_eval
+
+    return run_eval(eval_settings(args))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     model.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     model.add_argument("--script", help="turns for --backend scripted")
     add_local_flags(model)
-    parser.set_defaults(handler=lazy("eval.cli_run", "eval_command"), settle=partial(settle_tasks, parser))
+    parser.set_defaults(handler=eval_command, settle=partial(settle_tasks, parser))
 
     compare = sub.add_parser(COMPARE, prog="looptune eval compare", help="compare eval runs side by side")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run directories (or report.json files); first = base")

@@ -1,13 +1,23 @@
-"""`looptune tasks generate|synthesize`: task families or a server's schemas -> tasks.jsonl.
+"""`looptune tasks generate|families|synthesize`: task families or a server's schemas -> tasks.jsonl.
 
-The work is in `eval` (eval.cli, eval.synthesize), imported on use.
+Flags and printing are here; the work is in `eval.families`, `eval.tasks`
+and `eval.synthesize`, imported when the subcommand runs, so `import agent`
+stays free of eval.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
 
 from agent.cli.agent_setup import add_registry_flag
+from agent.cli.errors import CliError
+
+out = Console(highlight=False, soft_wrap=True)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,15 +56,34 @@ def _add_synthesize(actions: argparse._SubParsersAction) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from eval.cli import generate_command
+    """Generate tasks and write them atomically; prints counts by family and category."""
+    from eval.families import generate_tasks
+    from eval.tasks import write_tasks
 
-    return generate_command(args)
+    if not 0.0 <= args.masked <= 1.0:
+        raise CliError("--masked must be between 0 and 1", code=2)
+    tasks = generate_tasks(args.family, args.split, args.n, args.seed, {"masked": args.masked})
+    count = write_tasks(Path(args.output), tasks)
+    by = Counter((t.meta["family"], t.category) for t in tasks)
+    table = Table("family", "category", "tasks", box=None)
+    for (family, category), n in sorted(by.items()):
+        table.add_row(family, category, str(n))
+    out.print(table)
+    out.print(f"wrote {count} {args.split} tasks (seed {args.seed}) to {args.output}")
+    return 0
 
 
 def _families(args: argparse.Namespace) -> int:
-    from eval.cli import families_command
+    """List families with their intents and train/test template counts."""
+    from eval.families import available_families, load_family
 
-    return families_command(args)
+    table = Table("family", "intents", "train templates", "test templates", "about", box=None)
+    for name in available_families():
+        family = load_family(name)
+        train, test = family.template_ids("train"), family.template_ids("test")
+        table.add_row(name, str(len(family.all_intents)), str(len(train)), str(len(test)), family.description)
+    out.print(table)
+    return 0
 
 
 def _synthesize(args: argparse.Namespace) -> int:

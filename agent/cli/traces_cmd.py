@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from agent.cli.agent_setup import add_local_flags
+from agent.cli.agent_setup import add_local_flags, backend_settings
 from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
 from agent.cli.eval_cmd import distractors_arg
@@ -26,13 +26,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     _export(actions.add_parser("export", help="bare messages+tools lines for OpenAI fine-tuning / TRL (no meta)"))
 
 
-def _lazy(module: str, function: str):
-    """A handler that imports `module` only when the subcommand runs; unreadable/unwritable files exit 2."""
+def _lazy(module: str, function: str, settings=None):
+    """A handler that imports `module` only when the subcommand runs; unreadable/unwritable files exit 2.
+
+    With `settings`, the function takes what `settings(args)` makes of the flags instead of the flags.
+    """
 
     def run(args: argparse.Namespace) -> int:
         handler = getattr(importlib.import_module(module), function)
         try:
-            return handler(args)
+            return handler(settings(args) if settings else args)
         except OSError as exc:
             if exc.filename is None:
                 raise
@@ -68,7 +71,32 @@ def _generate(parser: argparse.ArgumentParser) -> None:
     teacher.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     teacher.add_argument("--script", help="turns for --teacher scripted")
     add_local_flags(teacher)
-    parser.set_defaults(handler=_lazy("training.traces.cli", "generate_command"))
+    parser.set_defaults(handler=_lazy("training.traces.cli", "run_generate", generate_settings))
+
+
+def generate_settings(args: argparse.Namespace):
+    """`traces generate`'s flags as typed `GenerateSettings` (the teacher is a backend named by --teacher)."""
+    from agent.settings import validated
+    from training.traces.settings import GenerateSettings
+
+    return validated(
+        GenerateSettings,
+        dict(
+            tasks=args.tasks,
+            output=args.output,
+            teacher=backend_settings(args, backend=args.teacher),
+            jobs=args.jobs,
+            max_steps=args.max_steps,
+            timeout=args.timeout,
+            seed=args.seed,
+            retry_rejected=args.retry_rejected,
+            mcp_config=args.mcp_config,
+            distractors=args.distractors,
+            shortlist=args.shortlist,
+            shortlist_method=args.shortlist_method,
+        ),
+        "the command line",
+    )
 
 
 def _tokenizer_flag(parser: argparse.ArgumentParser) -> None:

@@ -13,8 +13,8 @@ import anyio
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli.errors import CliError
 from agent.registry import load_registry
+from agent.settings import SettingsError
 from eval.synthesize.build import SynthesisResult, synthesize
 from eval.synthesize.examples import Examples, load_examples
 from eval.synthesize.execute import Target, list_tools
@@ -26,7 +26,7 @@ out = Console(highlight=False, soft_wrap=True)
 def synthesize_command(args: argparse.Namespace) -> int:
     """Synthesize, write atomically, print kept / rejected by reason; exit 1 when nothing was kept."""
     if args.n < 1:
-        raise CliError("--n must be at least 1", code=2)
+        raise SettingsError("--n must be at least 1")
     target = _target(args.server, args.mcp_config)
     examples = _examples(args.examples, target) if args.examples else None
     result = anyio.run(_run, target, args, examples)
@@ -45,7 +45,7 @@ def _target(name: str, mcp_config: str | None) -> Target:
         return Target(name)
     if name not in enabled:
         known = ", ".join(sorted(enabled)) or "none"
-        raise CliError(f"--server {name}: not an enabled server in {registry.path} (enabled: {known})", code=2)
+        raise SettingsError(f"--server {name}: not an enabled server in {registry.path} (enabled: {known})")
     return Target(name, enabled[name])
 
 

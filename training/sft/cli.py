@@ -16,7 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from agent.cli.errors import CliError
+from agent.errors import LooptuneError
+from agent.settings import SettingsError
 from training.sft.config import TrainConfig, load_config, save_config
 from training.sft.data import DataReport, load_examples, split
 from training.sft.groups import MIN_SHARED, Group, group_examples, summary, take
@@ -32,7 +33,7 @@ def parse_overrides(words: list[str]) -> dict[str, str]:
     while i < len(words):
         word = words[i]
         if not word.startswith("--"):
-            raise CliError(f"expected --key value, got {word!r}", code=2)
+            raise SettingsError(f"expected --key value, got {word!r}")
         if "=" in word:
             key, value = word[2:].split("=", 1)
             i += 1
@@ -40,7 +41,7 @@ def parse_overrides(words: list[str]) -> dict[str, str]:
             key, value = word[2:], words[i + 1]
             i += 2
         else:
-            raise CliError(f"--{word[2:]} needs a value", code=2)
+            raise SettingsError(f"--{word[2:]} needs a value")
         overrides[key] = value
     return overrides
 
@@ -63,7 +64,7 @@ def train_command(args: argparse.Namespace) -> int:
     try:
         base = load_base(config.base_model, qlora=config.qlora)
     except ValueError as exc:  # a ModelError, or transformers refusing the model: a bad base_model either way
-        raise CliError(str(exc), code=2) from exc
+        raise SettingsError(str(exc)) from exc
     data = _data(config, base)
     written = _train(args, config, base, data)  # a ConfigError here (e.g. an init_adapter of another shape) exits 2
     if push and written is not None:
@@ -80,7 +81,9 @@ def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
     elif config.max_examples:
         train = train[: config.max_examples]
     if not train:
-        raise CliError(f"no usable training examples in {', '.join(config.data)} (skipped: {dict(report.skipped)})", 2)
+        raise SettingsError(
+            f"no usable training examples in {', '.join(config.data)} (skipped: {dict(report.skipped)})"
+        )
     skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items())
     tokens = sum(len(e.input_ids) for e in train)
     trained = sum(e.trained_tokens for e in train)
@@ -140,6 +143,7 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | 
     if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
         return None
     written = write_outputs(trainer, result, config, base, report, train_examples)
+    del trainer  # the eval below runs in this process: let the optimizer state go first
     if config.eval_tasks:
         from training.sft.evaluate import evaluate_adapter
 
@@ -156,7 +160,7 @@ def _push_target(words: list[str]) -> tuple[list[str], tuple[str, str] | None]:
         return words, None
     at = words.index("--push-to")
     if len(words) - at < 3:
-        raise CliError("--push-to needs a base URL and an adapter name: --push-to http://host:8000/v1 NAME", 2)
+        raise SettingsError("--push-to needs a base URL and an adapter name: --push-to http://host:8000/v1 NAME")
     return words[:at] + words[at + 3 :], (words[at + 1], words[at + 2])
 
 
@@ -166,7 +170,7 @@ def _check_push(url: str) -> None:
     try:
         check_reachable(url)
     except PushError as exc:
-        raise CliError(f"--push-to: the server does not answer, so nothing was trained: {exc}", code=2) from exc
+        raise SettingsError(f"--push-to: the server does not answer, so nothing was trained: {exc}") from exc
 
 
 def _push(target: tuple[str, str], adapter: Path) -> None:
@@ -176,5 +180,5 @@ def _push(target: tuple[str, str], adapter: Path) -> None:
     try:
         answer = push_adapter(url, name, adapter)
     except PushError as exc:
-        raise CliError(f"the adapter is saved in {adapter}, but --push-to failed: {exc}", code=1) from exc
+        raise LooptuneError(f"the adapter is saved in {adapter}, but --push-to failed: {exc}") from exc
     err.print(Text(f"pushed to {url} as {name}: {answer}"))

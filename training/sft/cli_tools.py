@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.errors import CliError
+from agent.settings import SettingsError
 from training.sft.memory import GIB, estimate, from_config, from_params, table
 
 out = Console(highlight=False, soft_wrap=True)
@@ -45,7 +45,7 @@ def export_command(args: argparse.Namespace) -> int:
 def memory_command(args: argparse.Namespace) -> int:
     """Print the memory estimate as a table (GiB per part and total)."""
     if (args.model is None) == (args.params is None):
-        raise CliError("give exactly one of --model DIR or --params N (e.g. --params 7e9)", code=2)
+        raise SettingsError("give exactly one of --model DIR or --params N (e.g. --params 7e9)")
     if args.model is not None:
         directory = _model_dir(args.model)
         shape = from_config(directory)

@@ -1,39 +1,56 @@
-"""`eval_tasks` in a training config: score the fresh adapter with `looptune eval` and put the figures in its card.
+"""`eval_tasks` in a training config: score the fresh adapter with the eval and put the figures in its card.
 
-The eval runs as its own `looptune eval` process (the same command a user
-would type, printed first), into OUTPUT_DIR/eval/, so the training
-process's memory and autograd state cannot leak into the scores.
+The eval runs in this process (`eval.cli_run.run_eval` with typed
+`EvalSettings`, the run `looptune eval` would make; its command line is
+printed first), into OUTPUT_DIR/eval/. It knows no flags.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
+from agent.backends.settings import BackendSettings
+from agent.errors import LooptuneError
+from eval.settings import EvalSettings
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 FIGURES = (("completion", "task completion"), ("selection", "tool selection"), ("parameters", "parameter accuracy"))
+MAX_TOKENS = 384  # per model turn: the eval's answers are short, and the default would let a looping model run long
 
 
-def eval_command(tasks: str, adapter: Path, base_model: str) -> list[str]:
-    """The `looptune eval` command line that scores `adapter` on `tasks`."""
-    command = [sys.executable, "-m", "agent.cli.main", "eval", tasks, "--adapter", str(adapter)]
-    command += ["--model", base_model, "--max-tokens", "384", "-o", str(adapter / "eval")]
-    return command
+def eval_settings(tasks: str, adapter: Path, base_model: str) -> EvalSettings:
+    """The eval that scores `adapter` on `tasks`, into `adapter`/eval."""
+    backend = BackendSettings(backend="local", model=base_model, adapter=str(adapter))
+    return EvalSettings(tasks=tasks, output=str(adapter / "eval"), max_tokens=MAX_TOKENS, backend=backend)
+
+
+def command_line(settings: EvalSettings) -> str:
+    """The `looptune eval` command a user would type for the same run."""
+    backend = settings.backend
+    return (
+        f"looptune eval {settings.tasks} --adapter {backend.adapter} --model {backend.model}"
+        f" --max-tokens {settings.max_tokens} -o {settings.output}"
+    )
 
 
 def evaluate_adapter(tasks: str, adapter: Path, base_model: str) -> dict | None:
     """Run the eval; returns report.json (None when the eval could not run), and appends it to README.md."""
-    command = eval_command(tasks, adapter, base_model)
-    err.print(Text("eval: " + " ".join(command[2:])))
-    done = subprocess.run(command, check=False)
+    from eval.cli_run import run_eval
+
+    settings = eval_settings(tasks, adapter, base_model)
+    err.print(Text("eval: " + command_line(settings)))
+    try:
+        code = run_eval(settings)
+    except LooptuneError as exc:
+        code = exc.exit_code
+        err.print(Text(f"eval: {exc}", "red"))
     report_file = adapter / "eval" / "report.json"
-    if done.returncode != 0 or not report_file.is_file():
-        err.print(Text(f"eval failed (exit {done.returncode}); the adapter is saved, the card has no eval", "red"))
+    if code != 0 or not report_file.is_file():
+        err.print(Text(f"eval failed (exit {code}); the adapter is saved, the card has no eval", "red"))
         return None
     report = json.loads(report_file.read_text(encoding="utf-8"))
     card = adapter / "README.md"

@@ -1,7 +1,8 @@
-"""`looptune traces generate`: tasks in, verified traces out, with a live progress bar.
+"""`looptune traces generate|validate|stats|export`: typed settings (generate) or flags in, files and tables out.
 
-Imported by the agent CLI only inside the subcommand. It turns flags into a
-teacher and a config and prints; the work is in `training.traces.generate`.
+Imported by the agent CLI only inside the subcommand. `run_generate` turns
+`GenerateSettings` into a teacher and a config and prints; the work is in
+`training.traces.generate`.
 """
 
 from __future__ import annotations
@@ -17,45 +18,47 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from agent.cli.errors import CliError
+from agent.backends.settings import build_backend
 from agent.fsutil import atomic_write_text
+from agent.settings import SettingsError
 from eval.oracle import NAME as ORACLE
 from eval.oracle import oracle_backend
 from eval.runner import Episode, EpisodeConfig
 from eval.tasks import TaskError, load_tasks
 from training.traces.generate import Summary, TeacherFor, generate_traces, rejected_path
+from training.traces.settings import GenerateSettings
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def generate_command(args: argparse.Namespace) -> int:
+def run_generate(settings: GenerateSettings) -> int:
     """Run the tasks with the teacher; exit 1 when nothing at all was kept."""
     try:
-        tasks = load_tasks(args.tasks)
+        tasks = load_tasks(settings.tasks)
     except TaskError as exc:
-        raise CliError(str(exc), code=2) from exc
-    output = Path(args.output)
-    if args.retry_rejected:
+        raise SettingsError(str(exc)) from exc
+    output = Path(settings.output)
+    if settings.retry_rejected:
         rejected_path(output).unlink(missing_ok=True)
     config = EpisodeConfig(
-        max_steps=args.max_steps,
-        timeout_s=args.timeout,
-        seed=args.seed,
-        shortlist_k=args.shortlist,
-        shortlist_method=args.shortlist_method,
-        servers=_registry_servers(args, tasks),
+        max_steps=settings.max_steps,
+        timeout_s=settings.timeout,
+        seed=settings.seed,
+        shortlist_k=settings.shortlist,
+        shortlist_method=settings.shortlist_method,
+        servers=_registry_servers(settings.mcp_config, tasks),
     )
-    summary = anyio.run(_run, args, tasks, output, config)
-    _save_config(args, output, summary)
+    summary = anyio.run(_run, settings, tasks, output, config)
+    _save_config(settings, output, summary)
     _report(summary, output)
     return 0 if summary.kept or summary.skipped or not tasks else 1
 
 
-def _registry_servers(args: argparse.Namespace, tasks: list) -> dict:
+def _registry_servers(mcp_config: str | None, tasks: list) -> dict:
     """Registry entries of task servers that are not bundled (`tasks synthesize` output), found as eval finds them."""
     from eval.cli_run import user_servers
 
-    return user_servers(args.mcp_config, tasks)
+    return user_servers(mcp_config, tasks)
 
 
 def config_path(output: Path) -> Path:
@@ -63,18 +66,29 @@ def config_path(output: Path) -> Path:
     return output.with_name(output.name + ".config.json")
 
 
-def _save_config(args: argparse.Namespace, output: Path, summary: Summary) -> None:
+def _save_config(settings: GenerateSettings, output: Path, summary: Summary) -> None:
     # Later stages (training, eval) read which tasks and teacher made these traces from here.
-    keys = ("tasks", "teacher", "model", "adapter", "base_url", "jobs", "max_steps", "timeout", "seed", "distractors")
-    keys += ("shortlist", "shortlist_method")  # what the model was shown: training must show the same
-    settings = {key: getattr(args, key, None) for key in keys}
-    settings["tasks"] = str(Path(args.tasks).resolve())
+    teacher = settings.teacher
+    saved = {
+        "tasks": str(Path(settings.tasks).resolve()),
+        "teacher": teacher.backend,
+        "model": teacher.model,
+        "adapter": teacher.adapter,
+        "base_url": teacher.base_url,
+        "jobs": settings.jobs,
+        "max_steps": settings.max_steps,
+        "timeout": settings.timeout,
+        "seed": settings.seed,
+        "distractors": settings.distractors,
+        "shortlist": settings.shortlist,  # what the model was shown: training must show the same
+        "shortlist_method": settings.shortlist_method,
+    }
     counts = {"kept": summary.kept, "rejected": dict(summary.rejected), "skipped": summary.skipped}
-    atomic_write_text(config_path(output), json.dumps({"settings": settings, "last_run": counts}, indent=2) + "\n")
+    atomic_write_text(config_path(output), json.dumps({"settings": saved, "last_run": counts}, indent=2) + "\n")
 
 
-async def _run(args: argparse.Namespace, tasks: list, output: Path, config: EpisodeConfig) -> Summary:
-    teacher_for, close = _teacher(args)
+async def _run(settings: GenerateSettings, tasks: list, output: Path, config: EpisodeConfig) -> Summary:
+    teacher_for, close = _teacher(settings)
     try:
         with _progress() as progress:
             bar = progress.add_task("traces", total=len(tasks), kept=0, rejected=0)
@@ -88,29 +102,27 @@ async def _run(args: argparse.Namespace, tasks: list, output: Path, config: Epis
                 tasks,
                 teacher_for,
                 output,
-                teacher=args.teacher,
-                jobs=args.jobs,
+                teacher=settings.teacher.backend,
+                jobs=settings.jobs,
                 config=config,
                 on_episode=advance,
-                distractors=args.distractors,
+                distractors=settings.distractors,
             )
     except ValueError as exc:  # an output file that is not ours to append to
-        raise CliError(str(exc), code=2) from exc
+        raise SettingsError(str(exc)) from exc
     finally:
         await close()
     return summary
 
 
-def _teacher(args: argparse.Namespace) -> tuple[TeacherFor, object]:
-    if args.teacher == ORACLE:
+def _teacher(settings: GenerateSettings) -> tuple[TeacherFor, object]:
+    if settings.teacher.backend == ORACLE:
 
         async def nothing() -> None:
             return None
 
         return oracle_backend, nothing
-    from agent.cli.agent_setup import make_backend
-
-    backend = make_backend(argparse.Namespace(**{**vars(args), "backend": args.teacher}))
+    backend = build_backend(settings.teacher)
     return (lambda task: backend), backend.aclose
 
 
@@ -149,13 +161,13 @@ def _counter(args: argparse.Namespace):
     try:
         return token_counter(args.tokenizer)
     except TokenizerError as exc:
-        raise CliError(str(exc), code=2) from exc
+        raise SettingsError(str(exc)) from exc
 
 
 def _existing(path: str) -> Path:
     file = Path(path)
     if not file.is_file():
-        raise CliError(f"{file}: no such trace file", code=2)
+        raise SettingsError(f"{file}: no such trace file")
     return file
 
 

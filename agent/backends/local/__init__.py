@@ -43,7 +43,7 @@ def create(options: BackendOptions) -> LocalBackend:
         name_prior_method=extra.get("name_prior_method", LocalSettings.name_prior_method),
     )
     backend = worker.run(LocalBackend, loaded, settings)
-    adapter = resolve_adapter(options.adapter, options.model)
+    adapter = options.adapter if options.adapter_resolved else resolve_adapter(options.adapter, options.model)
     if adapter:
         backend.load_adapter(adapter)
     return backend

@@ -1,12 +1,13 @@
 """Learn request-word -> tool-word associations from training tasks, for the `expanded` shortlister.
 
-Run: `python -m agent.shortlist.learn --tasks train.jsonl [-o agent/shortlist/associations.json]`
+Run: `python -m training.shortlist_learn --tasks train.jsonl [-o agent/shortlist/associations.json]`
 with tasks from `looptune tasks generate --split train` (never the test split). Each task is mounted as
 the chat mounts it (its servers plus every bundled one); for each request word r and word t of the
 expected tools' text it counts how often t is in the expected tools when r is in the request,
 against how often t is in any mounted tool. Pairs that are frequent (p(t|r) >= MIN_P) and specific
 (lift >= MIN_LIFT) are kept, a few per request word: "yen" -> "currency", "remember" -> "add". The
-result is a small JSON file; this module knows tasks and tool specs, nothing of the loop.
+result is a small JSON file; this module knows tasks and tool specs, nothing of the loop. It lives in
+training/ because it reads eval's tasks: agent/ (where the shortlister uses the file) never imports eval.
 """
 
 from __future__ import annotations

@@ -1,0 +1,74 @@
+"""The import directions between layers, read from the source with `ast` (nothing is imported to check).
+
+The CLI (agent/cli) is the top layer and the only one that knows argv; eval and
+training take typed settings and a backend; agent/ below the CLI knows neither
+eval nor training. Function-level imports count: they are arrows too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (relative imports resolved against its package)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def modules(folder: str, skip: str | None = None) -> dict[str, set[str]]:
+    files = sorted((ROOT / folder).rglob("*.py"))
+    return {str(f.relative_to(ROOT)): imports_of(f) for f in files if not (skip and f.is_relative_to(ROOT / skip))}
+
+
+def offenders(folder: str, banned: tuple[str, ...], skip: str | None = None) -> dict[str, list[str]]:
+    def hit(name: str) -> bool:
+        return any(name == b or name.startswith(b + ".") for b in banned)
+
+    found = {path: sorted(n for n in names if hit(n)) for path, names in modules(folder, skip).items()}
+    return {path: names for path, names in found.items() if names}
+
+
+def test_the_import_reader_sees_function_level_and_relative_imports(tmp_path):
+    assert "eval.sweep" in imports_of(ROOT / "eval" / "cli_run.py")
+    assert {"agent.backends.settings", "eval.settings"} <= imports_of(ROOT / "training" / "sft" / "evaluate.py")
+    assert "eval.cli_run" in imports_of(ROOT / "training" / "sft" / "evaluate.py")  # inside a function
+
+
+def test_eval_and_training_never_import_the_cli():
+    assert offenders("eval", ("agent.cli",)) == {}
+    assert offenders("training", ("agent.cli",)) == {}
+
+
+def test_agent_below_the_cli_never_imports_eval_or_training():
+    assert offenders("agent", ("eval", "training"), skip="agent/cli") == {}
+
+
+def test_argv_is_known_only_to_the_cli_in_eval_run_and_trace_generation():
+    for path in ("eval/cli_run.py", "eval/sweep.py", "eval/settings.py", "training/traces/settings.py"):
+        assert "argparse" not in imports_of(ROOT / path), path
+    assert "argparse" not in imports_of(ROOT / "training" / "sft" / "evaluate.py")
+
+
+def test_the_sweep_does_not_import_the_runner_back():
+    assert not any(n.startswith("eval.cli_run") for n in imports_of(ROOT / "eval" / "sweep.py"))
+
+
+def test_training_scores_an_adapter_in_process_not_through_a_subprocess():
+    names = imports_of(ROOT / "training" / "sft" / "evaluate.py")
+    assert "subprocess" not in names and "eval.cli_run.run_eval" in names
