@@ -16,6 +16,7 @@ from rich.text import Text
 from agent.backends import Backend, BackendSampler
 from agent.backends.settings import BackendSettings, LocalOptions, build_backend
 from agent.cli.errors import CliError
+from agent.cli.shortlist_flags import add_shortlist_flags
 from agent.hub import Hub
 from agent.hub.peer import Elicitor, decline_elicitation
 from agent.loop import AgentLoop, Approver, LoopConfig
@@ -23,7 +24,6 @@ from agent.messages import ToolCall
 from agent.prompts import SYSTEM_PROMPT, system_prompt
 from agent.registry import ServerConfig, load_registry
 from agent.sessions.store import MEMORY, SessionError, SessionStore, default_db_path
-from agent.shortlist.flags import add_shortlist_flags
 from agent.shortlist.select import DEFAULT_METHOD
 
 DEFAULT_BACKEND = "local"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from agent.cli.agent_setup import add_local_flags, add_registry_flag, backend_settings
 from agent.cli.argv import lazy, positive_int
-from agent.shortlist.flags import add_shortlist_flags
+from agent.cli.shortlist_flags import add_shortlist_flags
 
 if TYPE_CHECKING:
     from eval.settings import EvalSettings

@@ -6,7 +6,7 @@ import argparse
 
 from agent.cli.agent_setup import add_local_flags
 from agent.cli.argv import lazy, positive_float, positive_int
-from agent.shortlist.flags import add_shortlist_flags
+from agent.cli.shortlist_flags import add_shortlist_flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,7 +14,7 @@ from agent.cli.agent_setup import add_local_flags, backend_settings
 from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
 from agent.cli.eval_cmd import distractors_arg
-from agent.shortlist.flags import add_shortlist_flags
+from agent.cli.shortlist_flags import add_shortlist_flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:

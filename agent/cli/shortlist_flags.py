@@ -2,6 +2,8 @@
 
 Every command that shows a model tools takes the same flags with the same
 default, so what eval measures and training sees is what the chat does.
+The flags live in the CLI (the only layer that knows argv); below it the
+values travel as typed `shortlist` / `shortlist_method` settings fields.
 """
 
 from __future__ import annotations
