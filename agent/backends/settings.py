@@ -65,7 +65,7 @@ class BackendSettings(BaseModel):
     model: str | None = None
     adapter: str | None = None  # a path; `bundled` = the shipped one; `none` = the plain model; unset = the default
     base_url: str | None = None
-    api_key: str | None = Field(None, exclude=True)  # a credential: never written with saved settings
+    api_key: str | None = Field(default=None, exclude=True)  # a credential: never written with saved settings
     script: str | None = None
     local: LocalOptions = Field(default_factory=LocalOptions)
 
