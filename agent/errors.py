@@ -24,3 +24,13 @@ class LooptuneError(Exception):
         super().__init__(*args)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class BackendError(LooptuneError, RuntimeError):
+    """A backend, model or adapter cannot be used, or a backend could not produce a turn; one line a person can act on.
+
+    It lives here rather than in agent/backends so that model and adapter loading (agent/models), which
+    sits below the backends and training alike, can raise what their callers already catch.
+    """
+
+    exit_code = USAGE  # one that reaches the CLI names a backend, model or adapter that cannot be used

@@ -22,8 +22,8 @@ import torch
 from agent.backends import ChatRequest, complete
 from agent.backends.local import worker
 from agent.backends.local.backend import LocalBackend, LocalSettings
-from agent.backends.local.loader import load_model
-from agent.backends.local.source import resolve
+from agent.models.loader import load_model
+from agent.models.source import resolve
 from agent.environments import fresh_environment
 from agent.messages import AssistantMessage, SystemMessage, ToolMessage, UserMessage
 

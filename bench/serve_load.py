@@ -28,9 +28,9 @@ import httpx
 
 from agent.backends import ChatRequest, complete
 from agent.backends.local.backend import LocalBackend
-from agent.backends.local.loader import load_model
-from agent.backends.local.shipped import resolve_adapter
-from agent.backends.local.source import resolve
+from agent.models.loader import load_model
+from agent.models.shipped import resolve_adapter
+from agent.models.source import resolve
 from agent.messages import ToolSpec, UserMessage
 
 TOOL = {
@@ -111,7 +111,7 @@ def peak_rss(pid: int) -> float:
 
 def tiny_model(folder: Path) -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from agent.backends.local.loader import bundled_tokenizer
+    from agent.models.loader import bundled_tokenizer
     from tests.tiny import save_tiny
 
     return str(save_tiny(folder / "tiny", bundled_tokenizer()))

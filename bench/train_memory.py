@@ -32,7 +32,7 @@ def longest(data: Path, n: int, folder: Path) -> Path:
 def tiny_model(folder: Path) -> str:
     """The test suite's tiny random Llama with the bundled tokenizer (tests/tiny.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from agent.backends.local.loader import bundled_tokenizer
+    from agent.models.loader import bundled_tokenizer
     from tests.tiny import save_tiny
 
     return str(save_tiny(folder / "tiny", bundled_tokenizer()))
@@ -40,7 +40,7 @@ def tiny_model(folder: Path) -> str:
 
 def longest_tokens(model: str, rows: list[dict]) -> tuple[int, float, Path]:
     """(tokens of the longest example, its trained share, the model directory) as training encodes them."""
-    from agent.backends.local.source import resolve
+    from agent.models.source import resolve
     from training.sft.data import encode
     from training.sft.model import converted
 

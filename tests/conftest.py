@@ -86,7 +86,7 @@ def _wait_for_line(proc: subprocess.Popen, needle: str) -> None:
 @pytest.fixture(scope="session")
 def bundled_tokenizer():
     """The real bundled SmolLM2 tokenizer (the converted model is cached on disk)."""
-    from agent.backends.local.loader import bundled_tokenizer as load
+    from agent.models.loader import bundled_tokenizer as load
 
     return load()
 

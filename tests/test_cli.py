@@ -328,14 +328,14 @@ def test_the_first_start_on_a_gguf_shows_real_progress_where_the_cache_goes_and_
 ):
     import gguf
 
-    from agent.backends.local.source import resolve
+    from agent.models.source import resolve
     from training.sft.gguf_export import write_gguf
 
     model = write_gguf(small_vocab_model(tmp_path / "small", tiny_model_dir), tmp_path / "tiny.gguf")
     tensors = len(gguf.GGUFReader(str(model)).tensors)
     cache = tmp_path / "cache"
     monkeypatch.setenv("LOOPTUNE_CACHE_DIR", str(cache))
-    load = "import sys; from agent.backends.local import loader, source; loader.load_model(source.resolve(sys.argv[1]))"
+    load = "import sys; from agent.models import loader, source; loader.load_model(source.resolve(sys.argv[1]))"
     done = subprocess.run([sys.executable, "-c", load, str(model)], **RUN)
     assert done.returncode == 0, done.stderr
     [converted] = (cache / "models").iterdir()  # no staging directory left beside it

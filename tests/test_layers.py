@@ -72,3 +72,11 @@ def test_the_sweep_does_not_import_the_runner_back():
 def test_training_scores_an_adapter_in_process_not_through_a_subprocess():
     names = imports_of(ROOT / "training" / "sft" / "evaluate.py")
     assert "subprocess" not in names and "eval.cli_run.run_eval" in names
+
+
+def test_training_loads_models_through_the_shared_layer_not_the_local_backend():
+    assert offenders("training", ("agent.backends.local",)) == {}
+
+
+def test_the_model_layer_knows_neither_the_backends_nor_training():
+    assert offenders("agent/models", ("agent.backends", "agent.loop", "agent.cli", "training", "eval")) == {}

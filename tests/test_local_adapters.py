@@ -10,8 +10,8 @@ import pytest
 
 from agent.backends import BackendError, ChatRequest, complete
 from agent.backends.local.backend import LocalBackend, LocalSettings
-from agent.backends.local.loader import load_model
-from agent.backends.local.source import resolve
+from agent.models.loader import load_model
+from agent.models.source import resolve
 from agent.messages import UserMessage
 from tests.tiny import make_adapter
 

@@ -9,9 +9,9 @@ import pytest
 
 from agent.backends import BackendError, BackendOptions, ChatRequest, Completion, TextDelta, complete, create_backend
 from agent.backends.local.backend import LocalBackend, LocalSettings
-from agent.backends.local.loader import load_model
-from agent.backends.local.source import resolve
 from agent.messages import AssistantMessage, FunctionCall, SystemMessage, ToolCall, ToolMessage, ToolSpec, UserMessage
+from agent.models.loader import load_model
+from agent.models.source import resolve
 
 pytestmark = pytest.mark.anyio
 WAIT = 60
@@ -112,7 +112,7 @@ async def test_a_new_episode_with_the_same_tools_reuses_the_system_prompt_cache(
 
 
 async def test_changing_the_tools_reuses_only_the_tokens_before_the_tool_list(tiny_model_dir):
-    from agent.backends.local.prefix_cache import common_prefix
+    from agent.models.tokens import common_prefix
 
     b = backend(tiny_model_dir)
     before, after = (b.prompts.build(ChatRequest(messages=conversation(0), tools=t), 4) for t in (TOOLS, TOOLS[1:]))
@@ -210,7 +210,7 @@ def test_a_gguf_of_an_unsupported_architecture_names_the_file(tmp_path):
 
 
 def test_the_bundled_gguf_is_converted_once_and_later_loads_from_the_cache(bundled_tokenizer):
-    from agent.backends.local.source import bundled_gguf, converted_dir
+    from agent.models.source import bundled_gguf, converted_dir
 
     source = resolve("bundled")  # the fixture has loaded the bundled tokenizer, converting the GGUF if needed
     assert source.gguf_file is None and source.directory == converted_dir(bundled_gguf())

@@ -13,7 +13,7 @@ from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.drafts import propose
 from agent.backends.local.engine import Engine
 from agent.backends.local.kv import growing_cache
-from agent.backends.local.loader import load_model
+from agent.models.loader import load_model
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.runner import LlamaRunner, supported
 from agent.backends.local.sampling import Sampler, SamplingParams
@@ -80,7 +80,7 @@ def test_models_the_runner_does_not_cover_decode_through_transformers(tmp_path, 
     )  # fmt: skip
     Qwen2ForCausalLM(config).save_pretrained(tmp_path)
     bundled_tokenizer.save_pretrained(tmp_path)
-    from agent.backends.local.source import resolve
+    from agent.models.source import resolve
 
     loaded = load_model(resolve(str(tmp_path)))
     assert Engine(loaded.model).kind == "transformers"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.backends.base import BackendError
-from agent.backends.local import shipped
-from agent.backends.local.shipped import resolve_adapter
+from agent.models import shipped
+from agent.models.shipped import resolve_adapter
 
 
 @pytest.fixture

@@ -75,8 +75,8 @@ def test_training_lowers_the_loss_and_writes_an_adapter_that_reloads_with_the_sa
     assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
 
     from agent.backends.local.backend import LocalBackend, LocalSettings
-    from agent.backends.local.loader import load_model
-    from agent.backends.local.source import resolve
+    from agent.models.loader import load_model
+    from agent.models.source import resolve
 
     backend = LocalBackend(load_model(resolve(str(tiny_model_dir))), LocalSettings())
     backend.load_adapter(str(out))
@@ -290,8 +290,8 @@ def test_an_exported_bf16_adapter_is_half_the_size_and_serves_the_same_logits(tm
     import torch
 
     from agent.backends.local.backend import LocalBackend, LocalSettings
-    from agent.backends.local.loader import load_model
-    from agent.backends.local.source import resolve
+    from agent.models.loader import load_model
+    from agent.models.source import resolve
     from tests.tiny import make_adapter
 
     trained = make_adapter(tiny_model_dir, tmp_path / "trained", seed=5)

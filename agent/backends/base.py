@@ -11,14 +11,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from agent.errors import USAGE, LooptuneError
+# BackendError is defined in agent.errors (agent/models raises it too); callers import it from here.
+from agent.errors import BackendError as BackendError
 from agent.messages import AssistantMessage, Message, ToolSpec
-
-
-class BackendError(LooptuneError, RuntimeError):
-    """A backend could not produce a turn; the message is one line a person can act on."""
-
-    exit_code = USAGE  # one that reaches the CLI names a backend, model or adapter that cannot be used
 
 
 class ContextOverflow(BackendError):

@@ -78,7 +78,7 @@ def effective_adapter(settings: BackendSettings) -> str | None:
     """The adapter the backend will really load (the local backend puts the shipped one on the bundled model)."""
     if settings.backend != "local":
         return settings.adapter
-    from agent.backends.local.shipped import resolve_adapter
+    from agent.models.shipped import resolve_adapter
 
     return resolve_adapter(settings.adapter, settings.model)
 

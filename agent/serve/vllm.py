@@ -17,7 +17,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.backends.local.adapters import adapter_base, read_config
+from agent.models.adapters import adapter_base, read_config
 from agent.errors import USAGE, LooptuneError
 from agent.toolcalls.template import TEMPLATE_PATH, choose
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from agent.backends.local.source import ModelSource, converted_dir, save_converted
+from agent.models.source import ModelSource, converted_dir, save_converted
 
 
 @pytest.fixture

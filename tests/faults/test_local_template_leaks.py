@@ -15,8 +15,8 @@ import torch
 
 from agent.backends.base import ChatRequest, Completion, TextDelta
 from agent.backends.local.backend import LocalBackend, LocalSettings
-from agent.backends.local.loader import load_model
-from agent.backends.local.source import resolve
+from agent.models.loader import load_model
+from agent.models.source import resolve
 from agent.messages import SystemMessage, UserMessage
 
 pytestmark = pytest.mark.anyio

@@ -71,7 +71,7 @@ def memory_command(args: argparse.Namespace) -> int:
 
 
 def _model_dir(spec: str) -> Path:
-    from agent.backends.local.source import resolve
+    from agent.models.source import resolve
     from training.sft.model import converted
 
     return converted(resolve(spec)).directory

@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends.local.prefix_cache import common_prefix
+from agent.models.tokens import common_prefix
 from training.sft.data import Example
 
 # Below this many shared tokens a group saves next to nothing, and the example is better kept for a neighbour

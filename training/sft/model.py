@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends.local.loader import load_model
-from agent.backends.local.source import ModelSource, resolve
+from agent.models.loader import load_model
+from agent.models.source import ModelSource, resolve
 from agent.errors import USAGE, LooptuneError
 from agent.toolcalls.template import choose
 
@@ -47,7 +47,9 @@ def load_base(spec: str, *, qlora: bool = False) -> Base:
     tokenizer.chat_template = template
     model = AutoModelForCausalLM.from_pretrained(source.directory, **_load_kwargs(device, qlora))
     if device == "cuda" and not qlora:
-        model.to(device)
+        # transformers wraps `to` in functools.wraps, which typeshed types as a plain callable, not a method:
+        # mypy then takes `device` for `self`
+        model.to(device)  # type: ignore[arg-type]
     return Base(model, tokenizer, source, template, device)
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.backends.base import BackendError
-from agent.backends.local.adapters import WEIGHT_FILES, read_config
-from agent.backends.local.shipped import resolve_adapter
-from agent.backends.local.source import BUNDLED
+from agent.models.adapters import WEIGHT_FILES, read_config
+from agent.models.shipped import resolve_adapter
+from agent.models.source import BUNDLED
 from training.sft.config import ConfigError, TrainConfig
 
 
@@ -53,7 +53,8 @@ def load_into(model: Any, path: Path) -> int:
     from peft import set_peft_model_state_dict
 
     state = _read_weights(path)
-    result = set_peft_model_state_dict(model, state)
+    # peft annotates the return as `namedtuple` (a function, not a type); it is torch's load_state_dict result
+    result: Any = set_peft_model_state_dict(model, state)
     missing = [key for key in result.missing_keys if "lora_" in key]
     if missing:  # a LoRA matrix left at its initial value would silently train from a half-warm start
         raise ConfigError(f"init_adapter {path}: no weights for {len(missing)} LoRA tensors, e.g. {missing[0]}")

@@ -44,7 +44,7 @@ def token_counter(spec: str) -> Counter | None:
 def load_tokenizer(spec: str) -> Any:
     """The tokenizer named by `bundled` or a local path; raises TokenizerError."""
     from agent.backends.base import BackendError
-    from agent.backends.local.source import resolve
+    from agent.models.source import resolve
 
     if spec == "bundled":
         try:
@@ -63,7 +63,7 @@ def load_tokenizer(spec: str) -> Any:
 def _from_pretrained(directory: Path, gguf_file: str | None) -> Any:
     from transformers import AutoTokenizer
 
-    from agent.backends.local.loader import quiet_transformers
+    from agent.models.loader import quiet_transformers
 
     kwargs = {"gguf_file": gguf_file} if gguf_file else {}
     try:

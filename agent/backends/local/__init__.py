@@ -26,9 +26,9 @@ def create(options: BackendOptions) -> LocalBackend:
         ) from exc
     from agent.backends.local import worker
     from agent.backends.local.backend import LocalBackend, LocalSettings
-    from agent.backends.local.loader import load_model
-    from agent.backends.local.shipped import resolve_adapter
-    from agent.backends.local.source import resolve
+    from agent.models.loader import load_model
+    from agent.models.shipped import resolve_adapter
+    from agent.models.source import resolve
 
     extra = options.extra
     source = resolve(options.model)

