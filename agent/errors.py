@@ -34,3 +34,15 @@ class BackendError(LooptuneError, RuntimeError):
     """
 
     exit_code = USAGE  # one that reaches the CLI names a backend, model or adapter that cannot be used
+
+
+def first_looptune_error(group: BaseExceptionGroup) -> LooptuneError | None:
+    """The first LooptuneError inside an exception group, however deeply nested, or None.
+
+    anyio task groups (the hub, the MCP SDK's sessions) wrap what a task raised in an ExceptionGroup,
+    so a one-line error would otherwise reach the user as a traceback of groups.
+    """
+    found: BaseException | None = group.subgroup(lambda exc: isinstance(exc, LooptuneError))
+    while isinstance(found, BaseExceptionGroup):
+        found = found.exceptions[0]
+    return found if isinstance(found, LooptuneError) else None

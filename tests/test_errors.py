@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli.errors import CliError
-from agent.errors import USAGE, LooptuneError
+from agent.errors import USAGE, LooptuneError, first_looptune_error
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("agent", "eval", "training")
@@ -101,3 +101,15 @@ def test_the_cli_reports_an_error_from_a_lower_layer_as_one_line_and_its_exit_co
         timeout=TIMEOUT_S,
     )
     assert (done.returncode, done.stderr, done.stdout) == (2, f"looptune: {message}\n", "")
+
+
+def test_the_first_looptune_error_is_found_inside_nested_task_group_errors() -> None:
+    from agent.hub.errors import ServerError
+
+    inner = ServerError("calc: server exited during start")
+    group = BaseExceptionGroup("outer", [ValueError("noise"), ExceptionGroup("inner", [OSError("io"), inner])])
+    assert first_looptune_error(group) is inner
+
+
+def test_a_group_without_a_looptune_error_is_left_for_the_traceback() -> None:
+    assert first_looptune_error(ExceptionGroup("g", [ValueError("a bug"), KeyError("k")])) is None

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from agent import __version__
 from agent.cli import chat, eval_cmd, mcp_cmd, run, serve_cmd, sessions_cmd, tasks_cmd, traces_cmd, train_cmd, vllm_cmd
 from agent.cli.argv import route, split_command
-from agent.errors import LooptuneError
+from agent.errors import LooptuneError, first_looptune_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,11 +49,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except LooptuneError as exc:  # any layer's error: its one-line message, and 2 for a bad flag, file or name
-        print(f"looptune: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _report(exc)
+    except BaseExceptionGroup as group:  # raised inside a task group: the same one line, not a group's traceback
+        error = first_looptune_error(group)
+        if error is None:
+            raise
+        return _report(error)
     except KeyboardInterrupt:
         print("looptune: interrupted", file=sys.stderr)
         return 130
+
+
+def _report(error: LooptuneError) -> int:
+    print(f"looptune: {error}", file=sys.stderr)
+    return error.exit_code
 
 
 if __name__ == "__main__":
