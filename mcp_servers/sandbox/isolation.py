@@ -124,12 +124,12 @@ class Confinement:
         namespaces = self.namespaces
         # Without root, the launcher needs to be root in its user namespace to mount /proc.
         maps = _root_maps() if self.pid_isolated and namespaces & CLONE_NEWUSER else []
-        switch_user = uid is not None and not self.pid_isolated
+        switch_to = None if self.pid_isolated else uid
         server = os.getpid()
 
         def confine() -> None:
-            if namespaces and _UNSHARE(namespaces) != 0:
-                raise OSError(ctypes.get_errno(), "unshare failed")
+            if namespaces:
+                _unshare(namespaces)
             if maps:
                 # /proc/self of a non-dumpable process (one that changed uid) is root's: we could not write the maps.
                 _prctl(PR_SET_DUMPABLE, 1)
@@ -138,10 +138,10 @@ class Confinement:
             for kind, pair in limits:
                 resource.setrlimit(kind, pair)
             os.umask(0o077)
-            if switch_user:
+            if switch_to is not None:
                 os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
+                os.setgid(switch_to)
+                os.setuid(switch_to)
             # Last, since a change of user clears it: the run dies with the server thread that waits for it
             # (with a PID namespace, so does everything in it), even when the server is SIGKILLed.
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -159,9 +159,10 @@ class Confinement:
         if uid is not None and proctable.running(uid=uid):
             # kill(-1) sent as that uid reaches exactly its processes, atomically with respect to fork.
             reaper = [self.python, "-I", "-S", "-c", REAPER]
-            as_run = {"user": uid, "group": uid, "extra_groups": []}
             with suppress(OSError, subprocess.SubprocessError):
-                subprocess.run(reaper, **as_run, env={"PATH": SAFE_PATH}, cwd="/", timeout=10)
+                subprocess.run(
+                    reaper, user=uid, group=uid, extra_groups=[], env={"PATH": SAFE_PATH}, cwd="/", timeout=10
+                )
         deadline = time.monotonic() + GONE_WAIT_S
         while left := proctable.running(uid=uid, pgid=pgid, userns=userns, pidns=pidns):
             if time.monotonic() > deadline:
@@ -188,6 +189,14 @@ class Confinement:
             else "other processes are visible, command lines included (no PID namespace on this host)"
         )
         return f"Runs as {user}; {network}; {processes}; no seccomp"
+
+
+def _unshare(namespaces: int) -> None:
+    # `_candidates` offers namespaces only where libc has unshare; the check keeps a wrong candidate an OSError.
+    if _UNSHARE is None:
+        raise OSError(errno.ENOSYS, "libc has no unshare")
+    if _UNSHARE(namespaces) != 0:
+        raise OSError(ctypes.get_errno(), "unshare failed")
 
 
 def _prctl(option: int, value: int) -> None:
