@@ -52,9 +52,9 @@ class Task:
         return asdict(self)
 
 
-def _task(row: tuple) -> Task:
-    *head, tags, created, completed = row
-    return Task(*head, tags=json.loads(tags), created=created, completed=completed)
+def _task(row: tuple[Any, ...]) -> Task:
+    task_id, title, due, priority, status, tags, created, completed = row
+    return Task(task_id, title, due, priority, status, json.loads(tags), created, completed)
 
 
 class TaskStore(SqliteFile):
@@ -70,7 +70,10 @@ class TaskStore(SqliteFile):
                 "INSERT INTO tasks (title, due, priority, tags, created) VALUES (?, ?, ?, ?, ?)",
                 (title, due, priority, json.dumps(tags), now()),
             )
-            return _get(conn, cur.lastrowid)
+            task = _get(conn, cur.lastrowid)
+        # Inserted just now on this connection, so the row is there.
+        assert task is not None, f"task {cur.lastrowid} vanished right after its insert"
+        return task
 
     def get(self, task_id: int) -> Task | None:
         with self.connect() as conn:

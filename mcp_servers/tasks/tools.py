@@ -78,7 +78,7 @@ def register(server: MCPServer, tasks: TaskStore) -> None:
         status: Literal["open", "done", "all"] = "open",
         tag: Annotated[str | None, Field(description="Only tasks with this tag")] = None,
     ) -> CallToolResult:
-        wanted = (clean_tags([tag]) or [None])[0] if tag is not None else None
+        wanted = next(iter(clean_tags([tag])), None) if tag is not None else None
         found = tasks.list(status, wanted)
         return result(list_text(found, status, wanted), {"tasks": [t.as_dict() for t in found]})
 
