@@ -35,7 +35,8 @@ _BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
     ast.Mod: operator.mod,
     ast.Pow: power,
 }
-_UNARY: dict[type[ast.unaryop], Callable[[Value], Value]] = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+# Lambdas rather than operator.pos/neg: their generic protocol types do not fit Value -> Value.
+_UNARY: dict[type[ast.unaryop], Callable[[Value], Value]] = {ast.UAdd: lambda x: +x, ast.USub: lambda x: -x}
 _SYMBOL = {ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@"}
 _REFUSED = {
     ast.Attribute: "attribute access",

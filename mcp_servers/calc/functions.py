@@ -67,7 +67,8 @@ def _float_fn(fn: Callable[[int | float], float]) -> Callable[[Value], float]:
 
 
 def _abs(x: Value) -> Value:
-    return abs(x)
+    # One branch per type: abs() of the union is typed as object.
+    return abs(x) if isinstance(x, Fraction) else math.fabs(x)
 
 
 FUNCTIONS: dict[str, Function] = {

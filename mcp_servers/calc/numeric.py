@@ -30,11 +30,16 @@ class CalcError(ValueError):
 def checked(value: Value) -> Value:
     """Return `value` if it is within the size limits, else raise CalcError."""
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CalcError("result is too large for floating point (overflow)")
-        return value
+        return finite(value)
     if max(value.numerator.bit_length(), value.denominator.bit_length()) > MAX_BITS:
         raise CalcError(f"result too large: more than {MAX_DIGITS} digits")
+    return value
+
+
+def finite(value: float) -> float:
+    """Return `value` unless it is infinite or NaN (a float overflow), else raise CalcError."""
+    if not math.isfinite(value):
+        raise CalcError("result is too large for floating point (overflow)")
     return value
 
 
@@ -114,7 +119,7 @@ def int_power(base: Fraction, k: int) -> Fraction:
 def float_power(base: float, exponent: float) -> float:
     """`base ** exponent` in floating point, with overflow and domain errors as CalcError."""
     try:
-        return checked(math.pow(base, exponent))
+        return finite(math.pow(base, exponent))
     except OverflowError:
         raise CalcError("result is too large for floating point (overflow)") from None
     except ValueError:
@@ -174,12 +179,13 @@ def exact_decimal(value: Fraction, max_digits: int) -> str | None:
 
 def approx(value: Value, digits: int) -> str:
     """`value` rounded to `digits` significant digits (scientific notation only when very large or small)."""
+    number = value
     if isinstance(value, Fraction):
         try:
-            value = float(value)
+            number = float(value)
         except OverflowError:
             return _approx_huge(value, digits)
-    text = format(value, f".{digits}g")
+    text = format(number, f".{digits}g")
     return "0" if text == "-0" else text
 
 
