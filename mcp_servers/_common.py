@@ -75,7 +75,7 @@ def clean_title(title: str) -> str:
 
 def clean_tags(tags: list[str]) -> list[str]:
     """Tags trimmed, lower-cased, split on commas and de-duplicated, in order."""
-    out = []
+    out: list[str] = []
     for raw in tags:
         out.extend(" ".join(part.split()).lower() for part in raw.split(","))
     return list(dict.fromkeys(t for t in out if t))

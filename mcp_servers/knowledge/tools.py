@@ -10,7 +10,7 @@ the tool contract; it does not know SQL or the files behind `--docs`.
 from __future__ import annotations
 
 import sqlite3
-from typing import Annotated
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
@@ -49,7 +49,7 @@ def read_result(doc: Document) -> CallToolResult:
     body, total = doc.text[:READ_LIMIT], len(doc.text)
     head = f"{doc.doc_id} {doc.title!r}{_tag_note(doc.tags)}"
     note = f"\n[showing the first {READ_LIMIT:,} of {total:,} characters]" if total > READ_LIMIT else ""
-    data = {"doc_id": doc.doc_id, "title": doc.title, "tags": doc.tags, "text": body}
+    data: dict[str, Any] = {"doc_id": doc.doc_id, "title": doc.title, "tags": doc.tags, "text": body}
     data |= {"chars": total, "truncated": bool(note), "source": doc.source}
     return result(f"{head}\n\n{body}{note}", data)
 

@@ -49,6 +49,8 @@ def split_statements(sql: str) -> list[str]:
     statements, start, state = [], 0, 0
     for match in _TOKEN.finditer(sql):
         kind = match.lastgroup
+        # Every alternative of _TOKEN is a named group, so a match always names one.
+        assert kind is not None, f"unnamed token at {match.start()}"
         if kind == "word":
             word = match.group()
             token = _KEYWORDS.get(word.lower(), OTHER) if word.isascii() else OTHER
