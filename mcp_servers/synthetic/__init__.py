@@ -14,11 +14,12 @@ With `--universe` it serves toolset `seed` of the tool universe instead
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from mcp.server.mcpserver import MCPServer
 
 from mcp_servers._common import server_parser, state_path
-from mcp_servers.synthetic.server import CALLS_FILE, SyntheticServer
+from mcp_servers.synthetic.server import CALLS_FILE, ServedTool, SyntheticServer
 from mcp_servers.synthetic.toolset import generate_toolset
 
 NAME = "synthetic"
@@ -37,7 +38,7 @@ def build(argv: list[str]) -> MCPServer:
     if args.universe:
         from mcp_servers.synthetic.universe import draw_toolset
 
-        tools = list(draw_toolset(args.seed, args.masked).tools)
+        tools: Sequence[ServedTool] = draw_toolset(args.seed, args.masked).tools
     else:
         tools = generate_toolset(args.seed, args.masked)
     return SyntheticServer(name, tools, state_path(CALLS_FILE, None, args.state_dir))

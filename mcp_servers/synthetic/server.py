@@ -10,6 +10,7 @@ state dir and answered with its confirmation code. Nothing here knows tasks.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,11 +25,18 @@ CALLS_FILE = "synthetic-calls.jsonl"
 
 
 class ServedTool(Protocol):
-    """What the server needs of a generated tool (a blueprint variant or a universe tool)."""
+    """What the server needs of a generated tool (a blueprint variant or a universe tool).
 
-    name: str
-    description: str
-    parameters: dict[str, Any]
+    Read-only properties, so frozen dataclasses satisfy it: the server never sets them."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def parameters(self) -> dict[str, Any]: ...
 
     @property
     def read_only(self) -> bool: ...
@@ -37,7 +45,7 @@ class ServedTool(Protocol):
 class SyntheticServer(MCPServer):
     """An MCPServer whose tools come from a generated toolset."""
 
-    def __init__(self, name: str, tools: list[ServedTool], calls_path: Path) -> None:
+    def __init__(self, name: str, tools: Sequence[ServedTool], calls_path: Path) -> None:
         super().__init__(name, instructions="Generated tools; read each description and schema before calling.")
         self.synthetic = {tool.name: tool for tool in tools}
         self.calls_path = calls_path
