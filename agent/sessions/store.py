@@ -9,6 +9,7 @@ messages and tool specs; it knows nothing of the loop, the hub or the terminal.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import secrets
@@ -104,6 +105,9 @@ def _dump(messages: list[Message]) -> list[str]:
 class SessionStore:
     """Sessions, turns and messages in one SQLite file."""
 
+    # `list` below is a method, and annotations in this class body would resolve to it (mypy:
+    # "not valid as a type"); they spell the builtin as `builtins.list`.
+
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path else default_db_path()
         if str(path) != MEMORY:
@@ -187,7 +191,7 @@ class SessionStore:
             raise SessionError(f"no session {session_id!r} in {self.path}")
         return self._info(row)
 
-    def list(self, limit: int | None = None) -> list[SessionInfo]:
+    def list(self, limit: int | None = None) -> builtins.list[SessionInfo]:
         """Sessions, most recently updated first."""
         sql = f"{self._SELECT} ORDER BY s.updated_at DESC, s.rowid DESC" + (" LIMIT ?" if limit else "")
         return [self._info(r) for r in self.db.execute(sql, (limit,) if limit else ())]
@@ -198,7 +202,7 @@ class SessionStore:
 
     # -- turns and messages -----------------------------------------------------------
 
-    def begin_turn(self, session_id: str, messages: list[Message], tools: list[ToolSpec]) -> int:
+    def begin_turn(self, session_id: str, messages: builtins.list[Message], tools: builtins.list[ToolSpec]) -> int:
         """Open the next turn (outcome 'running') with its first messages; returns its number."""
         with self._transaction():
             self._require(session_id)
@@ -217,7 +221,7 @@ class SessionStore:
         return turn
 
     def add_messages(
-        self, session_id: str, turn: int, messages: list[Message], tools: list[ToolSpec] | None = None
+        self, session_id: str, turn: int, messages: builtins.list[Message], tools: builtins.list[ToolSpec] | None = None
     ) -> None:
         """Append one step's messages to a turn (and the tools it saw)."""
         with self._transaction():
@@ -238,12 +242,12 @@ class SessionStore:
             self._touch(session_id)
         self._open.discard((session_id, turn))
 
-    def messages(self, session_id: str) -> list[Message]:
+    def messages(self, session_id: str) -> builtins.list[Message]:
         """Every stored message of a session, in order."""
         rows = self.db.execute("SELECT message FROM messages WHERE session_id = ? ORDER BY seq", (session_id,))
         return parse_messages([json.loads(r["message"]) for r in rows])
 
-    def turn_messages(self, session_id: str) -> dict[int, list[Message]]:
+    def turn_messages(self, session_id: str) -> dict[int, builtins.list[Message]]:
         """The stored messages of a session grouped by turn."""
         rows = self.db.execute("SELECT turn, message FROM messages WHERE session_id = ? ORDER BY seq", (session_id,))
         grouped: dict[int, list[Message]] = {}
@@ -251,7 +255,7 @@ class SessionStore:
             grouped.setdefault(row["turn"], []).extend(parse_messages([json.loads(row["message"])]))
         return grouped
 
-    def turns(self, session_id: str) -> list[TurnRecord]:
+    def turns(self, session_id: str) -> builtins.list[TurnRecord]:
         """A session's turns in order; one 'running' that this store did not open reads as 'interrupted'."""
         rows = self.db.execute("SELECT * FROM turns WHERE session_id = ? ORDER BY turn", (session_id,))
         return [_turn(r, (session_id, r["turn"]) in self._open) for r in rows]
@@ -268,7 +272,7 @@ class SessionStore:
     def _touch(self, session_id: str) -> None:
         self.db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now(), session_id))
 
-    def _append(self, session_id: str, turn: int, messages: list[Message]) -> None:
+    def _append(self, session_id: str, turn: int, messages: builtins.list[Message]) -> None:
         row = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM messages WHERE session_id = ?", (session_id,))
         start = row.fetchone()[0]
         self.db.executemany(
@@ -276,7 +280,7 @@ class SessionStore:
             [(session_id, start + i, turn, text) for i, text in enumerate(_dump(messages))],
         )
 
-    def _transaction(self):
+    def _transaction(self) -> _Transaction:
         return _Transaction(self.db)
 
 
