@@ -112,7 +112,8 @@ def render_call(call: ParsedCall) -> str:
 
 def render(calls: list[ParsedCall], content: str | None = None) -> str:
     """The assistant text (without `<|im_end|>`) the bundled template renders for this turn."""
-    return "\n".join([content] * bool(content) + [render_call(call) for call in calls])
+    head = [content] if content else []
+    return "\n".join(head + [render_call(call) for call in calls])
 
 
 def visible(text: str) -> str:

@@ -46,7 +46,10 @@ def _calls(region: str) -> tuple[list[ParsedCall], list[ToolCallParseError], str
             errors.append(ToolCallParseError(region[pos:], f"invalid JSON call {exc}; {HINT}"))
             return calls, errors, ""
         result = to_call(obj, region[pos:end], keys=("parameters", "arguments"), hint=HINT)
-        (calls if isinstance(result, ParsedCall) else errors).append(result)
+        if isinstance(result, ParsedCall):
+            calls.append(result)
+        else:
+            errors.append(result)
         pos = _skip(region, end)
     return calls, errors, region[pos:]
 

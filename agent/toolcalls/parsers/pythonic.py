@@ -155,7 +155,10 @@ def _list(text: str, start: int) -> tuple[list[ParsedCall], list[ToolCallParseEr
             errors.append(ToolCallParseError(text[start:], f"unclosed {name}( (output cut off?); {HINT}", name))
             return calls, errors, len(text)
         result = _call(name, text[match.end() : close], text[match.start(1) : close + 1])
-        (calls if isinstance(result, ParsedCall) else errors).append(result)
+        if isinstance(result, ParsedCall):
+            calls.append(result)
+        else:
+            errors.append(result)
         pos = _skip_space(text, close + 1)
         if text.startswith(",", pos):
             pos = _skip_space(text, pos + 1)
