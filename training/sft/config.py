@@ -29,46 +29,46 @@ class TrainConfig(BaseModel):
     base_model: str = "bundled"  # bundled, a model directory, or a .gguf file
     data: list[str] = Field(min_length=1)  # trace JSONL files (looptune traces generate / export)
     eval_data: list[str] = Field(default_factory=list)  # held-out traces for eval loss (optional)
-    eval_split: float = Field(0.0, ge=0.0, lt=1.0)  # or carve this share of `data` out for eval loss
+    eval_split: float = Field(default=0.0, ge=0.0, lt=1.0)  # or carve this share of `data` out for eval loss
     output_dir: str = "out"
-    lora_r: int = Field(16, ge=1)
-    lora_alpha: int = Field(32, ge=1)
-    lora_dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    lora_r: int = Field(default=16, ge=1)
+    lora_alpha: int = Field(default=32, ge=1)
+    lora_dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
     target_modules: list[str] = Field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
     )
     # LoRA on the top N decoder layers only: backprop then stops there, so a step costs less (None: all layers).
-    lora_layers: int | None = Field(None, ge=1)
+    lora_layers: int | None = Field(default=None, ge=1)
     # Start the LoRA from this adapter's weights (a PEFT folder, or `bundled` for the shipped one) instead of
     # zeros: a new recipe keeps what the adapter already learned (the call format) and spends its steps on the
     # new data. Its r, alpha, target modules and layers must be this config's.
     init_adapter: str | None = None
     qlora: bool = False  # NF4 base + double quant + paged 8-bit AdamW: CUDA only
-    max_length: int = Field(2048, ge=16)
+    max_length: int = Field(default=2048, ge=16)
     packing: bool = False
     # Score only the positions whose next token is trained (`all`: TRL's own loss over every position).
     loss_positions: Literal["trained", "all"] = "trained"
     # Train up to N examples that open with the same tokens (system prompt, tool schemas) as one group,
     # running that shared prefix once (training.sft.groups). 1: every example alone.
-    share_prefix: int = Field(1, ge=1)
-    epochs: float = Field(1.0, gt=0)
+    share_prefix: int = Field(default=1, ge=1)
+    epochs: float = Field(default=1.0, gt=0)
     max_steps: int = -1  # > 0 overrides epochs
-    learning_rate: float = Field(2e-4, gt=0)
+    learning_rate: float = Field(default=2e-4, gt=0)
     lr_scheduler: str = "cosine"
-    warmup_ratio: float = Field(0.03, ge=0.0, lt=1.0)
-    weight_decay: float = Field(0.0, ge=0.0)
-    batch_size: int = Field(1, ge=1)
-    grad_accumulation: int = Field(8, ge=1)
+    warmup_ratio: float = Field(default=0.03, ge=0.0, lt=1.0)
+    weight_decay: float = Field(default=0.0, ge=0.0)
+    batch_size: int = Field(default=1, ge=1)
+    grad_accumulation: int = Field(default=8, ge=1)
     gradient_checkpointing: bool = False
-    save_steps: int = Field(50, ge=1)
-    save_total_limit: int = Field(3, ge=1)
-    eval_steps: int = Field(50, ge=1)
-    logging_steps: int = Field(5, ge=1)
+    save_steps: int = Field(default=50, ge=1)
+    save_total_limit: int = Field(default=3, ge=1)
+    eval_steps: int = Field(default=50, ge=1)
+    logging_steps: int = Field(default=5, ge=1)
     seed: int = 0
     report_to: Literal["none", "tensorboard", "wandb"] = "none"
     eval_tasks: str | None = None  # run `looptune eval` on these tasks with the result
     # Use only N examples: the first after a seeded shuffle (of whole groups, with share_prefix).
-    max_examples: int | None = Field(None, ge=1)
+    max_examples: int | None = Field(default=None, ge=1)
 
     @field_validator("packing")
     @classmethod

@@ -22,12 +22,12 @@ class GenerateSettings(BaseModel):
     tasks: str  # task JSONL
     output: str  # trace JSONL (appended, resumable)
     teacher: BackendSettings = Field(default_factory=lambda: BackendSettings(backend="oracle"))
-    jobs: int = Field(4, ge=1)
-    max_steps: int = Field(10, ge=1)
-    timeout: float = Field(300.0, gt=0)  # seconds per episode
+    jobs: int = Field(default=4, ge=1)
+    max_steps: int = Field(default=10, ge=1)
+    timeout: float = Field(default=300.0, gt=0)  # seconds per episode
     seed: int | None = None  # sampling seed for a model teacher
     retry_rejected: bool = False
     mcp_config: str | None = None  # registry for task servers that are not bundled
     distractors: Literal["all", "none"] | int = "all"
-    shortlist: int = Field(DEFAULT_K, ge=0)
+    shortlist: int = Field(default=DEFAULT_K, ge=0)
     shortlist_method: str = DEFAULT_METHOD
