@@ -1,9 +1,13 @@
-"""`looptune eval compare RUN_A RUN_B [...]`: reports in, a side-by-side table (and HTML/JSON) out."""
+"""`looptune eval compare RUN_A RUN_B [...]`: reports in, a side-by-side table (and HTML/JSON) out.
+
+The CLI (agent/cli/eval_cmd.py) turns the flags into `compare_runs`'s typed
+arguments; this module knows no flags and no argv.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -15,20 +19,21 @@ from eval.report.build import load_report
 from eval.report.compare import compare_page, compare_table, comparison, verdict
 
 
-def compare_command(args: argparse.Namespace) -> int:
-    """Print the comparison; exit 2 when a run has no readable report."""
-    if len(args.runs) < 2:
+def compare_runs(runs: Sequence[str], *, output: str | None = None, as_json: bool = False) -> int:
+    """Print the comparison of `runs` (the first is the base), as JSON with `as_json`; `output` also gets it as
+    one HTML page. Exit 2 when a run has no readable report."""
+    if len(runs) < 2:
         raise SettingsError("compare needs at least two runs")
-    reports = [load_report(run) for run in args.runs]
+    reports = [load_report(run) for run in runs]
     data = comparison(reports)
-    if args.json:
+    if as_json:
         print(json.dumps(data, indent=2))
     else:
         console = Console(highlight=False, soft_wrap=True)
         console.print(compare_table(data))
         for run, test in zip(data["runs"][1:], data["paired_completion"], strict=True):
             console.print(Text(f"completion, {run} vs base: {verdict(test)}"))
-    if args.output:
-        atomic_write_text(Path(args.output), compare_page(data))
-        Console(stderr=True).print(Text(f"wrote {args.output}"))
+    if output:
+        atomic_write_text(Path(output), compare_page(data))
+        Console(stderr=True).print(Text(f"wrote {output}"))
     return 0

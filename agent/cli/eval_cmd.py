@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.cli.agent_setup import add_local_flags, add_registry_flag, backend_settings
-from agent.cli.argv import lazy, positive_int
+from agent.cli.argv import positive_int
 from agent.cli.shortlist_flags import add_shortlist_flags
 
 if TYPE_CHECKING:
@@ -83,6 +83,12 @@ def eval_command(args: argparse.Namespace) -> int:
     return run_eval(eval_settings(args))
 
 
+def compare_command(args: argparse.Namespace) -> int:
+    from eval.cli_compare import compare_runs
+
+    return compare_runs(args.runs, output=args.output, as_json=args.json)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "eval",
@@ -131,4 +137,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run directories (or report.json files); first = base")
     compare.add_argument("-o", "--output", metavar="HTML", help="also write the comparison as one HTML page")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    compare.set_defaults(handler=lazy("eval.cli_compare", "compare_command"))
+    compare.set_defaults(handler=compare_command)
