@@ -12,7 +12,6 @@ tasks or servers; docs/results/unseen-thirdparty.md says how it is used.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -107,12 +106,20 @@ def build(path: Path = DEFAULT_PATH) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.gitfixture", description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH), help=f"where (default {DEFAULT_PATH})")
-    args = parser.parse_args(argv)
+def main(argv: list[str]) -> int:
+    """`python -m eval.gitfixture [PATH]`: build the fixture at PATH (default DEFAULT_PATH) and print where.
+
+    A developer's fixture for one results page, not a looptune command, so argv is read here: one optional path.
+    """
+    usage = f"usage: python -m eval.gitfixture [PATH]  (default {DEFAULT_PATH})"
+    if argv in (["-h"], ["--help"]):
+        print(usage)
+        return 0
+    if len(argv) > 1 or any(a.startswith("-") for a in argv):
+        print(usage, file=sys.stderr)
+        return 2
     try:
-        print(build(Path(args.path)))
+        print(build(Path(argv[0]) if argv else DEFAULT_PATH))
     except (FixtureError, subprocess.CalledProcessError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -120,4 +127,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """Learn request-word -> tool-word associations from training tasks, for the `expanded` shortlister.
 
-Run: `python -m training.shortlist_learn --tasks train.jsonl [-o agent/shortlist/associations.json]`
+Run: `looptune tasks learn-shortlist --tasks train.jsonl [-o agent/shortlist/associations.json]`
 with tasks from `looptune tasks generate --split train` (never the test split). Each task is mounted as
 the chat mounts it (its servers plus every bundled one); for each request word r and word t of the
 expected tools' text it counts how often t is in the expected tools when r is in the request,
@@ -8,11 +8,11 @@ against how often t is in any mounted tool. Pairs that are frequent (p(t|r) >= M
 (lift >= MIN_LIFT) are kept, a few per request word: "yen" -> "currency", "remember" -> "add". The
 result is a small JSON file; this module knows tasks and tool specs, nothing of the loop. It lives in
 training/ because it reads eval's tasks: agent/ (where the shortlister uses the file) never imports eval.
+It knows no flags: the CLI calls `learn_file`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections import Counter
@@ -86,17 +86,14 @@ async def samples_of(path: Path) -> list[tuple[set[str], list[set[str]], set[str
     return samples
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", required=True, help="training tasks (looptune tasks generate --split train)")
-    parser.add_argument("-o", "--output", default=str(DATA))
-    args = parser.parse_args()
+def learn_file(tasks: Path, output: Path = DATA) -> tuple[int, int]:
+    """Learn from the training tasks in `tasks`, write the associations to `output`; returns (request words
+    kept, training tasks read)."""
     logging.disable(logging.INFO)  # the sandbox server logs its isolation once per hub
-    samples = anyio.run(samples_of, Path(args.tasks))
+    try:
+        samples = anyio.run(samples_of, tasks)
+    finally:
+        logging.disable(logging.NOTSET)
     table = learn(samples)
-    Path(args.output).write_text(json.dumps(table, indent=0, sort_keys=True, separators=(",", ":")) + "\n")
-    print(f"{len(table)} request words from {len(samples)} training tasks -> {args.output}")
-
-
-if __name__ == "__main__":
-    main()
+    output.write_text(json.dumps(table, indent=0, sort_keys=True, separators=(",", ":")) + "\n")
+    return len(table), len(samples)

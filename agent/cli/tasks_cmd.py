@@ -1,8 +1,10 @@
-"""`looptune tasks generate|families|synthesize`: task families or a server's schemas -> tasks.jsonl.
+"""`looptune tasks generate|families|synthesize|selfcheck|learn-shortlist`: tasks in and out.
 
-Flags and printing are here; the work is in `eval.families`, `eval.tasks`
-and `eval.synthesize`, imported when the subcommand runs, so `import agent`
-stays free of eval.
+Task families or a server's schemas -> tasks.jsonl; a family's oracle
+self-check; the shortlist's associations learned from training tasks.
+Flags and printing are here; the work is in `eval.families`, `eval.tasks`,
+`eval.synthesize` and `training.shortlist_learn`, imported when the
+subcommand runs, so `import agent` stays free of eval and training.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     gen.set_defaults(handler=_generate)
     actions.add_parser("families", help="list the installed task families").set_defaults(handler=_families)
     _add_synthesize(actions)
+    _add_selfcheck(actions)
+    _add_learn_shortlist(actions)
 
 
 def _add_synthesize(actions: argparse._SubParsersAction) -> None:
@@ -53,6 +57,25 @@ def _add_synthesize(actions: argparse._SubParsersAction) -> None:
     syn.add_argument("-o", "--output", required=True, metavar="FILE")
     add_registry_flag(syn)
     syn.set_defaults(handler=_synthesize)
+
+
+def _add_selfcheck(actions: argparse._SubParsersAction) -> None:
+    check = actions.add_parser(
+        "selfcheck", help="run a family's tasks (both splits) with the oracle: every one must pass"
+    )
+    check.add_argument("family", metavar="FAMILY", help="an installed family (looptune tasks families)")
+    check.add_argument("--n", type=int, default=30, help="tasks per split and seed (default 30)")
+    check.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], metavar="S", help="(default 0 1 2)")
+    check.set_defaults(handler=_selfcheck)
+
+
+def _add_learn_shortlist(actions: argparse._SubParsersAction) -> None:
+    learn = actions.add_parser(
+        "learn-shortlist", help="learn the expanded shortlister's request-word -> tool-word associations"
+    )
+    learn.add_argument("--tasks", required=True, help="training tasks (looptune tasks generate --split train)")
+    learn.add_argument("-o", "--output", help="where (default: the associations.json the shortlister ships)")
+    learn.set_defaults(handler=_learn_shortlist)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -87,6 +110,37 @@ def _families(args: argparse.Namespace) -> int:
 
 
 def _synthesize(args: argparse.Namespace) -> int:
-    from eval.synthesize.cli import synthesize_command
+    from eval.synthesize.cli import synthesize_tasks
 
-    return synthesize_command(args)
+    return synthesize_tasks(
+        args.server,
+        args.output,
+        n=args.n,
+        seed=args.seed,
+        examples=args.examples,
+        include_destructive=args.include_destructive,
+        mcp_config=args.mcp_config,
+    )
+
+
+def _selfcheck(args: argparse.Namespace) -> int:
+    """Print each oracle failure with its reason and the pass count; exit 1 if any failed."""
+    import anyio
+
+    from eval.families.selfcheck import oracle_failures, selfcheck_tasks
+
+    tasks = selfcheck_tasks(args.family, args.n, args.seeds)
+    failed = anyio.run(oracle_failures, tasks)
+    for episode in failed:
+        print(f"{episode.task.id} [{episode.task.meta.get('template')}]: {episode.reason}")
+    print(f"{len(tasks) - len(failed)}/{len(tasks)} oracle episodes passed")
+    return 1 if failed else 0
+
+
+def _learn_shortlist(args: argparse.Namespace) -> int:
+    from training.shortlist_learn import DATA, learn_file
+
+    output = Path(args.output) if args.output else DATA
+    kept, read = learn_file(Path(args.tasks), output)
+    print(f"{kept} request words from {read} training tasks -> {output}")
+    return 0

@@ -8,7 +8,7 @@ where the built-ins register exactly as a third-party package's method would;
 and `expanded` (the default: the same, plus request-word -> tool-word
 associations learned from the train split; regenerate associations.json with
 `looptune tasks generate --split train --n 3000 --seed 1 -o train.jsonl &&
-python -m training.shortlist_learn --tasks train.jsonl`). Measured by
+looptune tasks learn-shortlist --tasks train.jsonl`). Measured by
 bench/shortlist_recall.py.
 """
 

@@ -1,6 +1,6 @@
 """BM25 with query expansion: request words also count as the tool words training tied them to.
 
-The associations (associations.json, made by `python -m training.shortlist_learn` from the TRAIN split
+The associations (associations.json, made by `looptune tasks learn-shortlist` from the TRAIN split
 only) map a request word to tool words with a strength, e.g. "yen" -> "currency". An expanded word
 weighs ALPHA x strength x the request word's weight, and never less than the word's own weight when
 the request uses it itself. This module knows words and the data file, nothing of conversations.

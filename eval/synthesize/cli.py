@@ -1,12 +1,11 @@
-"""`looptune tasks synthesize`: flags in, the server resolved from the registry, tasks and a summary out.
+"""`looptune tasks synthesize`: the server resolved from the registry, tasks and a summary out.
 
-The agent CLI imports this module only inside the subcommand. It knows
-nothing of argparse's construction.
+The agent CLI turns the flags into `synthesize_tasks`'s typed arguments and
+imports this module only inside the subcommand. It knows no flags and no argv.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import anyio
@@ -23,15 +22,25 @@ from eval.tasks import write_tasks
 out = Console(highlight=False, soft_wrap=True)
 
 
-def synthesize_command(args: argparse.Namespace) -> int:
-    """Synthesize, write atomically, print kept / rejected by reason; exit 1 when nothing was kept."""
-    if args.n < 1:
+def synthesize_tasks(
+    server: str,
+    output: str,
+    *,
+    n: int = 20,
+    seed: int = 0,
+    examples: str | None = None,
+    include_destructive: bool = False,
+    mcp_config: str | None = None,
+) -> int:
+    """Synthesize `n` tasks for `server` into `output` (atomically), print kept / rejected by reason; exit 1 when
+    nothing was kept. `examples` is a YAML file of request phrasings per tool; `mcp_config` the registry."""
+    if n < 1:
         raise SettingsError("--n must be at least 1")
-    target = _target(args.server, args.mcp_config)
-    examples = _examples(args.examples, target) if args.examples else None
-    result = anyio.run(_run, target, args, examples)
-    count = write_tasks(Path(args.output), result.tasks)
-    _summary(result, args, count)
+    target = _target(server, mcp_config)
+    phrasings = _examples(examples, target) if examples else None
+    result = anyio.run(_run, target, n, seed, phrasings, include_destructive)
+    count = write_tasks(Path(output), result.tasks)
+    _summary(result, count, f"{server} (seed {seed}) to {output}")
     return 0 if count else 1
 
 
@@ -54,11 +63,13 @@ def _examples(path: str, target: Target) -> Examples:
     return load_examples(path, {t.tool.name: t.schema for t in tools})
 
 
-async def _run(target: Target, args: argparse.Namespace, examples: Examples | None) -> SynthesisResult:
-    return await synthesize(target, args.n, args.seed, examples, args.include_destructive)
+async def _run(
+    target: Target, n: int, seed: int, examples: Examples | None, include_destructive: bool
+) -> SynthesisResult:
+    return await synthesize(target, n, seed, examples, include_destructive)
 
 
-def _summary(result: SynthesisResult, args: argparse.Namespace, count: int) -> None:
+def _summary(result: SynthesisResult, count: int, where: str) -> None:
     table = Table("outcome", "count", box=None)
     table.add_row("kept", str(count))
     for reason, n in sorted(result.rejected.items()):
@@ -66,4 +77,4 @@ def _summary(result: SynthesisResult, args: argparse.Namespace, count: int) -> N
     out.print(table)
     if result.skipped_tools:
         out.print(f"skipped destructive tools (--include-destructive to use them): {', '.join(result.skipped_tools)}")
-    out.print(f"wrote {count} tasks for {args.server} (seed {args.seed}) to {args.output}")
+    out.print(f"wrote {count} tasks for {where}")
