@@ -1,20 +1,27 @@
 """`looptune traces generate|validate|stats|export`: flags only; the work is in `training.traces`, imported on use.
 
-Each action is one `_name(parser)` function adding its flags and a `_lazy`
-handler; adding an action is one line in `register` and one such function.
-This module knows nothing of what a valid trace is.
+Each action is one `_name(parser)` function adding its flags and a handler
+that turns them into `training.traces.cli`'s typed settings or arguments;
+adding an action is one line in `register`, one such function and one
+handler. This module knows nothing of what a valid trace is.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from agent.cli.agent_setup import add_local_flags, backend_settings
 from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
 from agent.cli.eval_cmd import distractors_arg
 from agent.cli.shortlist_flags import add_shortlist_flags
+
+if TYPE_CHECKING:
+    from training.traces.settings import GenerateSettings
+
+Handler = Callable[[argparse.Namespace], int]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,16 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _export(actions.add_parser("export", help="bare messages+tools lines for OpenAI fine-tuning / TRL (no meta)"))
 
 
-def _lazy(module: str, function: str, settings=None):
-    """A handler that imports `module` only when the subcommand runs; unreadable/unwritable files exit 2.
-
-    With `settings`, the function takes what `settings(args)` makes of the flags instead of the flags.
-    """
+def _files_exit_2(handler: Handler) -> Handler:
+    """`handler`, with unreadable/unwritable files reported as one line naming the file, exit 2."""
 
     def run(args: argparse.Namespace) -> int:
-        handler = getattr(importlib.import_module(module), function)
         try:
-            return handler(settings(args) if settings else args)
+            return handler(args)
         except OSError as exc:
             if exc.filename is None:
                 raise
@@ -71,10 +74,16 @@ def _generate(parser: argparse.ArgumentParser) -> None:
     teacher.add_argument("--api-key", help="API key for --base-url (default: $OPENAI_API_KEY)")
     teacher.add_argument("--script", help="turns for --teacher scripted")
     add_local_flags(teacher)
-    parser.set_defaults(handler=_lazy("training.traces.cli", "run_generate", generate_settings))
+    parser.set_defaults(handler=_files_exit_2(_run_generate))
 
 
-def generate_settings(args: argparse.Namespace):
+def _run_generate(args: argparse.Namespace) -> int:
+    from training.traces.cli import run_generate
+
+    return run_generate(generate_settings(args))
+
+
+def generate_settings(args: argparse.Namespace) -> GenerateSettings:
     """`traces generate`'s flags as typed `GenerateSettings` (the teacher is a backend named by --teacher)."""
     from agent.settings import validated
     from training.traces.settings import GenerateSettings
@@ -110,14 +119,26 @@ def _validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=positive_int, default=4096, help="longest allowed trace (default 4096)")
     parser.add_argument("--fix-out", metavar="OUT", help="write only the valid lines here")
     _tokenizer_flag(parser)
-    parser.set_defaults(handler=_lazy("training.traces.cli", "validate_command"))
+    parser.set_defaults(handler=_files_exit_2(_run_validate))
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from training.traces.cli import run_validate
+
+    return run_validate(args.file, max_tokens=args.max_tokens, fix_out=args.fix_out, tokenizer=args.tokenizer)
 
 
 def _stats(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     _tokenizer_flag(parser)
-    parser.set_defaults(handler=_lazy("training.traces.cli", "stats_command"))
+    parser.set_defaults(handler=_files_exit_2(_run_stats))
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    from training.traces.cli import run_stats
+
+    return run_stats(args.file, as_json=args.json, tokenizer=args.tokenizer)
 
 
 def _export(parser: argparse.ArgumentParser) -> None:
@@ -125,4 +146,10 @@ def _export(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT")
     parser.add_argument("--category", action="append", metavar="C", help="only this category (repeatable)")
     parser.add_argument("--all", action="store_true", help="keep failed episodes too (meta.passed false)")
-    parser.set_defaults(handler=_lazy("training.traces.cli", "export_command"))
+    parser.set_defaults(handler=_files_exit_2(_run_export))
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from training.traces.cli import run_export
+
+    return run_export(args.file, args.output, keep_failed=args.all, categories=args.category)

@@ -1,15 +1,18 @@
-"""`looptune traces generate|validate|stats|export`: typed settings (generate) or flags in, files and tables out.
+"""`looptune traces generate|validate|stats|export`: typed settings (generate) or typed arguments in, files and
+tables out.
 
-Imported by the agent CLI only inside the subcommand. `run_generate` turns
-`GenerateSettings` into a teacher and a config and prints; the work is in
-`training.traces.generate`.
+Imported by the agent CLI (agent/cli/traces_cmd.py, which knows the flags)
+only inside the subcommand. `run_generate` turns `GenerateSettings` into a
+teacher and a config and prints; the work is in `training.traces.generate`,
+`validate`, `stats` and `export`. This module knows no flags and no argv.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 from rich.console import Console
@@ -20,13 +23,17 @@ from rich.text import Text
 
 from agent.backends.settings import build_backend
 from agent.fsutil import atomic_write_text
+from agent.registry import ServerConfig
 from agent.settings import SettingsError
 from eval.oracle import NAME as ORACLE
 from eval.oracle import oracle_backend
 from eval.runner import Episode, EpisodeConfig
-from eval.tasks import TaskError, load_tasks
+from eval.tasks import Task, TaskError, load_tasks
 from training.traces.generate import Summary, TeacherFor, generate_traces, rejected_path
 from training.traces.settings import GenerateSettings
+
+if TYPE_CHECKING:
+    from training.traces.tokens import Counter as TokenCounter
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -54,7 +61,7 @@ def run_generate(settings: GenerateSettings) -> int:
     return 0 if summary.kept or summary.skipped or not tasks else 1
 
 
-def _registry_servers(mcp_config: str | None, tasks: list) -> dict:
+def _registry_servers(mcp_config: str | None, tasks: list[Task]) -> dict[str, ServerConfig]:
     """Registry entries of task servers that are not bundled (`tasks synthesize` output), found as eval finds them."""
     from eval.cli_run import user_servers
 
@@ -87,7 +94,7 @@ def _save_config(settings: GenerateSettings, output: Path, summary: Summary) -> 
     atomic_write_text(config_path(output), json.dumps({"settings": saved, "last_run": counts}, indent=2) + "\n")
 
 
-async def _run(settings: GenerateSettings, tasks: list, output: Path, config: EpisodeConfig) -> Summary:
+async def _run(settings: GenerateSettings, tasks: list[Task], output: Path, config: EpisodeConfig) -> Summary:
     teacher_for, close = _teacher(settings)
     try:
         with _progress() as progress:
@@ -96,7 +103,7 @@ async def _run(settings: GenerateSettings, tasks: list, output: Path, config: Ep
 
             def advance(episode: Episode) -> None:
                 counts["kept" if episode.passed else "rejected"] += 1
-                progress.update(bar, advance=1, **counts)
+                progress.update(bar, advance=1, kept=counts["kept"], rejected=counts["rejected"])
 
             summary = await generate_traces(
                 tasks,
@@ -115,7 +122,7 @@ async def _run(settings: GenerateSettings, tasks: list, output: Path, config: Ep
     return summary
 
 
-def _teacher(settings: GenerateSettings) -> tuple[TeacherFor, object]:
+def _teacher(settings: GenerateSettings) -> tuple[TeacherFor, Callable[[], Awaitable[None]]]:
     if settings.teacher.backend == ORACLE:
 
         async def nothing() -> None:
@@ -155,11 +162,11 @@ def _report(summary: Summary, output: Path) -> None:
     print(json.dumps({"kept": summary.kept, "rejected": sum(summary.rejected.values()), "skipped": summary.skipped}))
 
 
-def _counter(args: argparse.Namespace):
+def _counter(tokenizer: str) -> TokenCounter | None:
     from training.traces.tokens import TokenizerError, token_counter
 
     try:
-        return token_counter(args.tokenizer)
+        return token_counter(tokenizer)
     except TokenizerError as exc:
         raise SettingsError(str(exc)) from exc
 
@@ -171,28 +178,29 @@ def _existing(path: str) -> Path:
     return file
 
 
-def validate_command(args: argparse.Namespace) -> int:
-    """Print every problem as file:line: reason; exit 1 if any line is invalid."""
+def run_validate(file: str, *, max_tokens: int = 4096, fix_out: str | None = None, tokenizer: str = "bundled") -> int:
+    """Print every problem as file:line: reason; exit 1 if any line is invalid. `fix_out` gets the valid lines;
+    `tokenizer` (bundled, none or a directory) measures the length checked against `max_tokens`."""
     from training.traces.validate import validate_file, write_valid
 
-    report = validate_file(_existing(args.file), _counter(args), args.max_tokens)
+    report = validate_file(_existing(file), _counter(tokenizer), max_tokens)
     for line in report.messages():
         print(line)
     kinds = ", ".join(f"{kind} {n}" for kind, n in report.kinds().most_common())
     summary = f"{report.lines} lines: {len(report.valid)} valid, {report.invalid} invalid"
     err.print(summary + (f" ({kinds})" if kinds else ""))
-    if args.fix_out:
-        kept = write_valid(report, Path(args.fix_out))
-        err.print(f"wrote {kept} valid lines to {args.fix_out} (dropped {report.invalid})")
+    if fix_out:
+        kept = write_valid(report, Path(fix_out))
+        err.print(f"wrote {kept} valid lines to {fix_out} (dropped {report.invalid})")
     return 1 if report.invalid else 0
 
 
-def stats_command(args: argparse.Namespace) -> int:
-    """Counts by category, outcome and tool; steps, calls and lengths as min/p50/p95/max."""
+def run_stats(file: str, *, as_json: bool = False, tokenizer: str = "bundled") -> int:
+    """Print counts by category, outcome and tool; steps, calls and lengths as min/p50/p95/max."""
     from training.traces.stats import trace_stats
 
-    stats = trace_stats(_existing(args.file), _counter(args))
-    if args.json:
+    stats = trace_stats(_existing(file), _counter(tokenizer))
+    if as_json:
         print(json.dumps(stats, indent=2))
         return 0
     out = Console(highlight=False, soft_wrap=True)
@@ -214,11 +222,12 @@ def stats_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_command(args: argparse.Namespace) -> int:
-    """Write bare messages+tools lines; exit 1 when nothing was written."""
+def run_export(file: str, output: str, *, keep_failed: bool = False, categories: list[str] | None = None) -> int:
+    """Write bare messages+tools lines (passed episodes only unless `keep_failed`, only `categories` if given);
+    exit 1 when nothing was written."""
     from training.traces.export import export_traces
 
-    report = export_traces(_existing(args.file), Path(args.output), passed_only=not args.all, categories=args.category)
+    report = export_traces(_existing(file), Path(output), passed_only=not keep_failed, categories=categories)
     skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.most_common())
-    err.print(f"wrote {report.written} traces to {args.output}" + (f" (skipped {skipped})" if skipped else ""))
+    err.print(f"wrote {report.written} traces to {output}" + (f" (skipped {skipped})" if skipped else ""))
     return 0 if report.written else 1
