@@ -213,13 +213,17 @@ FILES = (
 )
 
 
+# What a table cell holds: TEXT, INTEGER or REAL (no NULLs in these tables).
+Cell = str | int | float
+
+
 @dataclass(frozen=True)
 class Table:
     """A small SQLite table: its DDL, rows, and a name a person uses for it."""
 
     name: str
     columns: tuple[str, ...]  # name TYPE
-    rows: tuple[tuple[object, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     noun: str
 
     def ddl(self) -> str:
@@ -230,7 +234,7 @@ class Table:
         return f"CREATE TABLE {self.name} ({cols}); INSERT INTO {self.name} ({names}) VALUES {values}"
 
 
-def _sql_literal(value: object) -> str:
+def _sql_literal(value: Cell) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return str(value)

@@ -12,7 +12,7 @@ import re
 
 from eval.families.base import Ctx, Draft, Family, Intent
 from eval.families.build import any_of, call, contains, not_called, optional, regex, setup, state
-from eval.families.entities import FILES, TABLES
+from eval.families.entities import FILES, TABLES, Cell
 from eval.families.grammar import widen
 from eval.families.single_tool import docs_setup, todo_setup
 
@@ -74,7 +74,7 @@ def _table(name: str):
     return next(t for t in TABLES if t.name == name)
 
 
-def _shows(value: object) -> dict:
+def _shows(value: Cell) -> dict:
     """A check that the answer shows `value` (numbers may carry thousands separators or trailing zeros)."""
     if isinstance(value, str):
         return contains(value)

@@ -165,20 +165,19 @@ def _problems(ctx: Ctx) -> tuple[str, str, int | str]:
     primes = sum(all(k % d for d in range(2, k)) for k in range(2, limit))
     squares = sum(i * i for i in range(1, n + 1))
     vowels = sum(c in "aeiou" for c in word)
-    return ctx.choice(
+    problems: tuple[tuple[str, str, int | str], ...] = (
+        (f"the {n}th Fibonacci number", f"a, b = 0, 1\nfor _ in range({n}):\n    a, b = b, a + b\nprint(a)", a),
+        (f"{min(n, 15)} factorial", f"import math\nprint(math.factorial({min(n, 15)}))", factorial),
+        (f"the sum of the squares from 1 to {n}", f"print(sum(i * i for i in range(1, {n} + 1)))", squares),
+        (f"how many vowels '{word}' has", f"print(sum(c in 'aeiou' for c in '{word}'))", vowels),
         (
-            (f"the {n}th Fibonacci number", f"a, b = 0, 1\nfor _ in range({n}):\n    a, b = b, a + b\nprint(a)", a),
-            (f"{min(n, 15)} factorial", f"import math\nprint(math.factorial({min(n, 15)}))", factorial),
-            (f"the sum of the squares from 1 to {n}", f"print(sum(i * i for i in range(1, {n} + 1)))", squares),
-            (f"how many vowels '{word}' has", f"print(sum(c in 'aeiou' for c in '{word}'))", vowels),
-            (
-                f"how many primes there are below {limit}",
-                f"print(sum(all(k % d for d in range(2, k)) for k in range(2, {limit})))",
-                primes,
-            ),
-            (f"'{word}' in upper case", f"print('{word}'.upper())", word.upper()),
-        )
+            f"how many primes there are below {limit}",
+            f"print(sum(all(k % d for d in range(2, k)) for k in range(2, {limit})))",
+            primes,
+        ),
+        (f"'{word}' in upper case", f"print('{word}'.upper())", word.upper()),
     )
+    return ctx.choice(problems)
 
 
 def compute(ctx: Ctx) -> Draft:

@@ -282,7 +282,7 @@ def written_date(rng: random.Random, today: date) -> tuple[str, date]:
     day = today + timedelta(days=rng.randrange(2, 45))
     month = MONTHS[day.month - 1]
     suffix = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
-    forms = (
+    forms: tuple[str, ...] = (
         f"on {day.isoformat()}",
         f"by {day.isoformat()}",
         f"on {month} {day.day}",

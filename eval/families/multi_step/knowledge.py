@@ -209,9 +209,15 @@ def doc_to_file(ctx: Ctx) -> Draft:
     return draft(["knowledge", "files"], calls, answer, checks, setup=_with_doc(ctx, doc))
 
 
+def _due(ctx: Ctx, doc: Doc) -> str:
+    """The date `doc`'s number of days from now (every DEADLINES document states one)."""
+    assert doc.number is not None, f"deadline document {doc.title!r} states no number of days"
+    return (ctx.now.date() + timedelta(days=int(doc.number))).isoformat()
+
+
 def deadline_task(ctx: Ctx) -> Draft:
     doc, title = ctx.pick(DEADLINES)
-    due = (ctx.now.date() + timedelta(days=int(doc.number))).isoformat()
+    due = _due(ctx, doc)
     ctx.slots = {"question": doc.question, "title": title}
     calls = [_search(doc), call("tasks__add_task", title=title, due=due)]
     checks = [state("tasks__list_tasks", has=f"| due {due}"), state("tasks__list_tasks", has=title)]
@@ -224,7 +230,7 @@ def search_read_task(ctx: Ctx) -> Draft:
     doc, title = ctx.pick(DEADLINES)
     seeded = _with_doc(ctx, doc, 2)
     doc_id = _doc_id(seeded, doc)
-    due = (ctx.now.date() + timedelta(days=int(doc.number))).isoformat()
+    due = _due(ctx, doc)
     ctx.slots = {"topic": doc.keywords, "title": title}
     calls = [_search(doc), call("knowledge__read", doc_id=doc_id), call("tasks__add_task", title=title, due=due)]
     checks = [

@@ -14,7 +14,7 @@ import re
 from eval.families.base import Ctx, Draft, Intent
 from eval.families.build import any_of, call, contains, setup, state
 from eval.families.calcref import converted, evaluated, number_key
-from eval.families.entities import TABLES, Table
+from eval.families.entities import TABLES, Cell, Table
 from eval.families.multi_step.common import RESULT_FILES, as_said, draft, orderings, shows
 
 EXTRA_TABLES = (
@@ -125,7 +125,7 @@ def _column(table: Table, name: str) -> list:
     return [row[index] for row in table.rows]
 
 
-def _num(value: float) -> str:
+def _num(value: Cell) -> str:
     """A number as SQLite shows it (REALs keep their '.0')."""
     return repr(round(value, 9)) if isinstance(value, float) else str(value)
 
@@ -178,7 +178,9 @@ def _aggregate(ctx: Ctx) -> tuple[Table, str, float, tuple, tuple, list[dict]]:
     """An aggregate from AGGREGATES: its table, description, value, units, and the query + convert calls."""
     name, aggregate, sources, targets, what = ctx.pick(AGGREGATES)
     table = _table(name)
-    function, column = re.fullmatch(r"(\w+)\((\w+)\)", aggregate).groups()
+    match = re.fullmatch(r"(\w+)\((\w+)\)", aggregate)
+    assert match is not None, f"AGGREGATES: {aggregate!r} is not FUNCTION(column)"
+    function, column = match.groups()
     values = _column(table, column)
     value = {"SUM": sum(values), "AVG": sum(values) / len(values), "MAX": max(values)}[function]
     alias = ("", " AS total", " AS result", f" AS {function.lower()}_{column}")
