@@ -99,7 +99,7 @@ def compare_table(data: dict[str, Any]) -> Table:
         table_.add_column(Text(name))  # run directories are the user's text, never markup
     for key, name, kind in HEADLINE:
         values = data["overall"][key]
-        cells = [fmt(values[0], kind)]
+        cells: list[str | Text] = [fmt(values[0], kind)]
         for value in values[1:]:
             better = _better(key, values[0], value)
             style = {True: "green", False: "red", None: ""}[better]

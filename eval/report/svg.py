@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -22,9 +23,12 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
+if TYPE_CHECKING:  # for the annotation only, which is never evaluated at run time
+    from matplotlib.typing import RcKeyType
+
 BLUE, GREY, RED, GREEN = "#3b6fb6", "#d9dde3", "#c0392b", "#2e7d32"
 PX = 1 / 96  # inches per CSS pixel: matplotlib writes pt, and 0.75pt is one pixel
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # <text> elements the page's fonts draw, not glyph paths
     "svg.hashsalt": "looptune",  # content-derived ids instead of random ones: the same data, the same page
     "text.parse_math": False,  # a tool or run named "$x$" is a name, not TeX
@@ -158,7 +162,9 @@ def histogram(values: Sequence[float], title: str, unit: str = "s", bins: int = 
             values, bins=bins, range=(low, high if high > low else low + 1.0), color=BLUE, rwidth=0.95
         )
         axes.set_xticks([low, high], [f"{low:.2f} {unit}", f"{high:.2f} {unit}"])
-        axes.set_yticks([0, max(counts)], ["0", f"{max(counts):.0f}"])
+        # One histogram, so `counts` is one array of bin heights (typed as maybe several).
+        peak = float(max(counts))
+        axes.set_yticks([0, peak], ["0", f"{peak:.0f}"])
         top = blended_transform_factory(axes.transData, axes.transAxes)
         for q, colour, side in ((50, GREEN, "right"), (95, RED, "left")):  # p50 <= p95: their labels never cross
             value = _nearest_rank(values, q)
