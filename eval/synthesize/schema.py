@@ -119,7 +119,9 @@ class Sampler:
         return round(self.rng.uniform(float(low), float(high)), 1)
 
     def _array(self, name: str, schema: dict[str, Any]) -> list[Any]:
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            items = {"type": "string"}
         count = max(int(schema.get("minItems", 1)), self.rng.randint(1, 2))
         count = min(count, int(schema.get("maxItems", count)))
         values: list[Any] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agent.messages import UserMessage
 from eval.tasks import AnswerContains, Called, Task, ToolUse
 
 MAX_ANSWER_CHARS = 300
@@ -118,7 +119,7 @@ def to_task(server: str, index: int, kept: Kept, seed: int) -> Task:
         id=f"{server}-synth-{index:04d}",
         category="single_tool",
         servers=[server],
-        messages=[{"role": "user", "content": kept.request}],
+        messages=[UserMessage(content=kept.request)],
         expected_calls=[ToolUse(name=kept.tool, arguments=kept.arguments)],
         reference_answer=answer,
         checks=checks,
