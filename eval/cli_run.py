@@ -188,12 +188,19 @@ async def _run(
     try:
         with _progress() as progress:
             done = len(earlier)
-            bar = progress.add_task("eval", total=settings.planned, completed=done, rate="", **counts)
+            bar = progress.add_task(
+                "eval",
+                total=settings.planned,
+                completed=done,
+                rate="",
+                passed=counts["passed"],
+                failed=counts["failed"],
+            )
 
             def advance(record: EpisodeRecord) -> None:
                 counts["passed" if record.passed else "failed"] += 1
                 rate = f"{100 * counts['passed'] / (counts['passed'] + counts['failed']):.0f}%"
-                progress.update(bar, advance=1, rate=rate, **counts)
+                progress.update(bar, advance=1, rate=rate, passed=counts["passed"], failed=counts["failed"])
 
             result = await run_suite(
                 tasks, backend_for, run, settings, pool=BUNDLED, servers=servers, on_record=advance

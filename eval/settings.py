@@ -24,16 +24,16 @@ class EvalSettings(BaseModel):
     tasks: str  # task JSONL
     output: str  # the run folder (a sweep's root, one folder per adapter under it)
     resume: bool = False
-    trials: int = Field(1, ge=1)
-    jobs: int = Field(1, ge=1)
+    trials: int = Field(default=1, ge=1)
+    jobs: int = Field(default=1, ge=1)
     distractors: Literal["all", "none"] | int = "all"  # bundled servers mounted besides each task's own
-    max_steps: int = Field(10, ge=1)
-    timeout: float = Field(300.0, gt=0)  # seconds per episode
+    max_steps: int = Field(default=10, ge=1)
+    timeout: float = Field(default=300.0, gt=0)  # seconds per episode
     seed: int = 0
     temperature: float | None = None
-    max_tokens: int | None = Field(None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1)
     stdio: bool = False  # bundled servers as processes instead of in-process
-    shortlist: int = Field(DEFAULT_K, ge=0)
+    shortlist: int = Field(default=DEFAULT_K, ge=0)
     shortlist_method: str = DEFAULT_METHOD
     mcp_config: str | None = None
     backend: BackendSettings = Field(default_factory=BackendSettings)
