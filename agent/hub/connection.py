@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn, Protocol, TextIO
 
 import anyio
 import mcp_types as types
@@ -30,7 +30,12 @@ log = logging.getLogger("looptune.hub")
 MAX_RESTARTS = 3
 BACKOFF_S = 0.25
 MAX_TOOL_PAGES = 100
-ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+class ProgressFn(Protocol):
+    """A call's progress notifications, in the shape of the SDK's `ProgressFnT` (named parameters)."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
 
 
 @dataclass
@@ -72,14 +77,15 @@ class ServerConnection:
     ) -> None:
         self.name, self.config, self.peer = name, config, peer
         self.tools: list[types.Tool] = []
-        self.state, self.error, self.restarts = "stopped", None, 0
+        self.state, self.restarts = "stopped", 0
+        self.error: str | None = None
         self._tg, self._on_tools_changed = task_group, on_tools_changed
         self._failures = 0
         self._client: Client | None = None
         self._scope: anyio.CancelScope | None = None
         self._stopped = anyio.Event()
         self._stopped.set()
-        self._stderr: IO[str] | None = None
+        self._stderr: TextIO | None = None
         self._lock = anyio.Lock()
 
     def status(self) -> ServerStatus:
@@ -118,7 +124,7 @@ class ServerConnection:
                 ready.set()
                 self._stopped.set()
 
-    async def _serve(self, config: ServerConfig, stderr: IO[str], ready: anyio.Event) -> None:
+    async def _serve(self, config: ServerConfig, stderr: TextIO, ready: anyio.Event) -> None:
         async with anyio.create_task_group() as inner:
             client = Client(
                 open_transport(config, stderr),

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import mcp_types as types
+from mcp.client import ClientRequestContext
+from pydantic import FileUrl
 
 from agent.messages import AssistantMessage, Message, SystemMessage, UserMessage
 
@@ -60,7 +62,7 @@ def sampling_messages(params: types.CreateMessageRequestParams) -> list[Message]
 
 def root_uris(paths: list[str]) -> list[types.Root]:
     """MCP roots for registry paths (made absolute, as file:// URIs)."""
-    return [types.Root(uri=Path(p).expanduser().resolve().as_uri(), name=Path(p).name or p) for p in paths]
+    return [types.Root(uri=FileUrl(Path(p).expanduser().resolve().as_uri()), name=Path(p).name or p) for p in paths]
 
 
 @dataclass
@@ -72,7 +74,10 @@ class ServerPeer:
     sampler: Sampler | None
     elicitor: Elicitor
 
-    async def on_sampling(self, _ctx: Any, params: types.CreateMessageRequestParams) -> Any:
+    # Parameter names follow the SDK's callback protocols (SamplingFnT, ...), which name them.
+    async def on_sampling(
+        self, context: ClientRequestContext, params: types.CreateMessageRequestParams
+    ) -> types.CreateMessageResult | types.ErrorData:
         if self.sampler is None:
             return types.ErrorData(code=types.INVALID_REQUEST, message="looptune has no model to sample with")
         try:
@@ -82,12 +87,14 @@ class ServerPeer:
         content = types.TextContent(type="text", text=text)
         return types.CreateMessageResult(role="assistant", content=content, model=model, stop_reason="endTurn")
 
-    async def on_elicitation(self, _ctx: Any, params: Any) -> Any:
+    async def on_elicitation(
+        self, context: ClientRequestContext, params: types.ElicitRequestParams
+    ) -> types.ElicitResult | types.ErrorData:
         schema = getattr(params, "requested_schema", None) or {}
         answer = await self.elicitor(self.server, params.message, schema)
         return types.ElicitResult(action=answer.action, content=answer.content)
 
-    async def on_list_roots(self, _ctx: Any) -> Any:
+    async def on_list_roots(self, context: ClientRequestContext) -> types.ListRootsResult | types.ErrorData:
         return types.ListRootsResult(roots=root_uris(self.roots))
 
     async def on_log(self, params: types.LoggingMessageNotificationParams) -> None:

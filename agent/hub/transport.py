@@ -12,7 +12,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import IO, Any
+from typing import Any, TextIO
 
 import httpx2
 from mcp.client.sse import sse_client
@@ -74,7 +74,7 @@ def _host_logging_kept() -> Iterator[None]:
             server_log.setLevel(logging.WARNING)
 
 
-def open_transport(config: ServerConfig, errlog: IO[str]) -> Any:
+def open_transport(config: ServerConfig, errlog: TextIO) -> Any:
     """What `mcp.Client` connects to: an un-entered transport, or an in-process server."""
     if config.factory is not None:
         return build_inproc(config.factory, config.args)
