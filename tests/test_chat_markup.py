@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 import agent.cli.agent_setup as setup
+from agent.backends.base import Capabilities
 from agent.cli.repl.builtin import conversation, mcp, model
 from agent.cli.repl.elicit import Elicitor
 from agent.cli.repl.render import TurnStats
@@ -35,6 +36,16 @@ class EvilHub:
 
     async def list_prompts(self, server: str) -> list[types.Prompt]:
         return [types.Prompt(name="p[/]", description=EVIL, arguments=[])]
+
+
+class EvilModel:
+    """A backend whose model name is markup (its class declares that it describes itself)."""
+
+    name = "scripted"
+    capabilities = Capabilities(describes=True)
+
+    def describe(self) -> str:
+        return EVIL
 
 
 def fake_chat(**extra: Any) -> SimpleNamespace:
@@ -72,7 +83,7 @@ async def test_help_shows_usages_with_brackets_as_written():
 
 
 async def test_model_shows_a_model_name_with_markup_literally():
-    chat = fake_chat(backend=SimpleNamespace(name="scripted", describe=lambda: EVIL))
+    chat = fake_chat(backend=EvilModel())
     await model.model(chat, "")
     await model.backend(chat, "")
     assert printed(chat).count(EVIL) == 2

@@ -13,7 +13,7 @@ import pytest
 
 from agent.backends import BackendError, BackendOptions, ChatRequest, Completion, TextDelta, create_backend
 from agent.backends.base import Backend, Usage, complete
-from agent.backends.openai import OpenAIBackend, sse_data
+from agent.backends.openai import OpenAIBackend, OpenAIOptions, sse_data
 from agent.messages import FunctionSpec, ToolSpec, UserMessage
 from tests.conftest import free_port
 from tests.fake_openai import FakeCall, FakeOpenAI, Reply, failure, text
@@ -286,7 +286,7 @@ async def test_create_backend_builds_it_from_options_and_the_environment(
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
-    backend = create_backend("openai", BackendOptions(model="fake-model", extra={"stream": False}))
+    backend = create_backend("openai", BackendOptions(model="fake-model", backend_options=OpenAIOptions(stream=False)))
     try:
         assert isinstance(backend, OpenAIBackend) and isinstance(backend, Backend)
         assert (backend.base_url, backend.api_key, backend.streaming) == (server.base_url, "sk-env", False)

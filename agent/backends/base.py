@@ -1,15 +1,18 @@
 """The backend seam: a model that turns messages + tool specs into an assistant turn.
 
 A backend streams text deltas and ends with one `Completion` holding the whole
-assistant message (tool calls included, arguments as JSON strings). It knows
-nothing of MCP, of the hub, or of how the loop dispatches calls.
+assistant message (tool calls included, arguments as JSON strings). What a
+backend can do besides that is declared on its class as
+`capabilities: ClassVar[Capabilities]` and read with `capabilities()`, never
+probed with hasattr; a class that declares none has none. It knows nothing
+of MCP, of the hub, or of how the loop dispatches calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 # BackendError is defined in agent.errors (agent/models raises it too); callers import it from here.
 from agent.errors import BackendError as BackendError
@@ -62,9 +65,24 @@ class Completion:
 BackendEvent = TextDelta | Completion
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend class can do besides `stream`; every field defaults to the bare protocol."""
+
+    describes: bool = False  # `describe()` names the model (and adapter) it runs: banners and stored sessions
+    adapters: bool = False  # an `AdapterHost`: LoRA adapters load, switch and unload between turns
+
+
+NO_CAPABILITIES = Capabilities()
+
+
 @runtime_checkable
 class Backend(Protocol):
-    """What the loop needs of a model."""
+    """What the loop needs of a model.
+
+    A class may add `capabilities: ClassVar[Capabilities]` (not a protocol member, so a backend written
+    without it still is a Backend; `capabilities()` then gives NO_CAPABILITIES).
+    """
 
     name: str
 
@@ -75,6 +93,48 @@ class Backend(Protocol):
     async def aclose(self) -> None:
         """Release connections or weights."""
         ...
+
+
+class Describes(Backend, Protocol):
+    def describe(self) -> str:
+        """The model (and adapter) in use, e.g. `SmolLM2-135M + adapter out/a`."""
+        ...
+
+
+class AdapterHost(Backend, Protocol):
+    """A backend whose LoRA adapters change at run time: what the chat's /adapter and serving need."""
+
+    @property
+    def active_adapter(self) -> str | None:
+        """Where the active adapter was loaded from (None: the bare base model)."""
+        ...
+
+    def load_adapter(self, path: str, name: str | None = None) -> str: ...
+
+    def use_adapter(self, name: str | None) -> None: ...
+
+    def unload_adapter(self, name: str | None = None) -> None: ...
+
+
+def capabilities(backend: object) -> Capabilities:
+    """What `backend`'s class declares; NO_CAPABILITIES for a class that declares nothing (decided here only)."""
+    declared = getattr(type(backend), "capabilities", NO_CAPABILITIES)
+    if not isinstance(declared, Capabilities):
+        raise BackendError(f"{type(backend).__name__}.capabilities must be an agent.backends.base.Capabilities")
+    return declared
+
+
+def describes(backend: Backend) -> TypeGuard[Describes]:
+    return capabilities(backend).describes
+
+
+def hosts_adapters(backend: Backend) -> TypeGuard[AdapterHost]:
+    return capabilities(backend).adapters
+
+
+def describe(backend: Backend) -> str:
+    """What the backend says it runs; its name when its class does not declare `describes`."""
+    return backend.describe() if describes(backend) else backend.name
 
 
 async def complete(backend: Backend, request: ChatRequest) -> Completion:

@@ -19,16 +19,26 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.base import (
+    BackendError,
+    BackendEvent,
+    Capabilities,
+    ChatRequest,
+    Completion,
+    TextDelta,
+    Usage,
+)
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
 from agent.toolcalls.markers import MarkerFilter, clean
-from agent.validation import first_error
+
+if TYPE_CHECKING:
+    from agent.backends import BackendOptions
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000/v1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -122,8 +132,10 @@ class _ModelList(_Lenient):
     data: list[_ModelInfo] = Field(default_factory=list)
 
 
-class OpenAIOptions(_Lenient):
-    """Backend-specific settings read from `BackendOptions.extra`; unknown keys belong to others."""
+class OpenAIOptions(BaseModel):
+    """The openai backend's own typed options (`BackendOptions.backend_options`); unset: these defaults."""
+
+    model_config = ConfigDict(extra="forbid")
 
     stream: bool = True
     connect_timeout: float = 10.0
@@ -291,6 +303,9 @@ def _mentions_tools(message: str) -> bool:
 
 class OpenAIBackend:
     """A model behind an OpenAI-compatible chat-completions endpoint."""
+
+    # It names the model it asks for; adapters are the server's business (a LoRA is another model id there).
+    capabilities: ClassVar[Capabilities] = Capabilities(describes=True)
 
     def __init__(
         self,
@@ -491,10 +506,7 @@ class OpenAIBackend:
             raise BackendError(f"{self.chat_url} sent an unreadable reply: {_one_line(content, 120)}") from exc
 
 
-def create(options: Any) -> OpenAIBackend:
+def create(options: BackendOptions) -> OpenAIBackend:
     """Entry point: `--backend openai [--model M] [--base-url URL] [--api-key KEY]`."""
-    try:
-        extra = OpenAIOptions.model_validate(options.extra or {})
-    except ValidationError as exc:
-        raise BackendError(f"openai backend option {first_error(exc)}") from exc
-    return OpenAIBackend(options.model, options.base_url, options.api_key, **extra.model_dump())
+    own = options.options_for(OpenAIOptions, "openai")
+    return OpenAIBackend(options.model, options.base_url, options.api_key, **own.model_dump())

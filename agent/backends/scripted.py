@@ -12,13 +12,16 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.backends.base import BackendError, BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.base import BackendError, BackendEvent, Capabilities, ChatRequest, Completion, TextDelta, Usage
 from agent.messages import AssistantMessage, FunctionCall, ToolCall
 from agent.validation import first_error
+
+if TYPE_CHECKING:
+    from agent.backends import BackendOptions
 
 
 class ScriptedCall(BaseModel):
@@ -88,6 +91,10 @@ def _chunks(text: str) -> list[str]:
 class ScriptedBackend:
     """Plays `turns` in order, one per request."""
 
+    # It plays what it is given: it names no model and hosts no adapters. It ignores tool_choice (the
+    # script decides), as a test double and the oracle must.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
     def __init__(self, turns: Iterable[ScriptedTurn | dict[str, Any] | str], name: str = "scripted") -> None:
         self.turns = [
             t if isinstance(t, ScriptedTurn) else _turn(Path("<script>"), i, t) for i, t in enumerate(turns, 1)
@@ -117,8 +124,10 @@ class ScriptedBackend:
         return None
 
 
-def create(options: Any) -> ScriptedBackend:
-    """Entry point: `--backend scripted --script FILE`."""
+def create(options: BackendOptions) -> ScriptedBackend:
+    """Entry point: `--backend scripted --script FILE` (it has no options of its own)."""
+    if options.backend_options is not None:
+        raise BackendError(f"the scripted backend takes no options, not {type(options.backend_options).__name__}")
     if not options.script:
         raise BackendError("the scripted backend needs a script: give --script FILE (JSON list or JSONL of turns)")
     return ScriptedBackend(load_script(options.script))

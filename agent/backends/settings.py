@@ -11,49 +11,12 @@ from __future__ import annotations
 from types import EllipsisType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.backends import Backend, BackendOptions, create_backend
-from agent.shortlist.select import DEFAULT_METHOD
+from agent.backends.local.options import LocalOptions
 
-
-class LocalOptions(BaseModel):
-    """How `--backend local` loads and decodes (each field has a flag in the CLI)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    constrain: bool = True  # tool calls constrained to the tool schemas
-    prefix_cache: bool = True
-    plain_decode: bool = False  # one token per forward (no prompt-lookup drafts)
-    int8: bool = False
-    # Logits a turn's first call gains toward the best-matching listed tool (0: off; needs the constraint).
-    name_prior: float = Field(0.0, ge=0.0)
-    name_prior_method: str = DEFAULT_METHOD  # the shortlist method that scores the match
-    load_in_4bit: bool = False
-    device: str | None = None
-
-    @model_validator(mode="after")
-    def _prior_needs_constraint(self) -> LocalOptions:
-        if self.name_prior and not self.constrain:
-            raise ValueError("name_prior steers the constrained decoder: it cannot go with constrain false")
-        return self
-
-    def extra(self) -> dict[str, Any]:
-        """The `BackendOptions.extra` the local backend reads (only what differs from its defaults, but the two
-        switches), the same dict run settings have always recorded as `backend_options`."""
-        extra: dict[str, Any] = {"constrain": self.constrain, "prefix_cache": self.prefix_cache}
-        if self.plain_decode:
-            extra["draft_len"] = 0
-        if self.int8:
-            extra["int8"] = True
-        if self.name_prior:
-            extra["name_prior"] = self.name_prior
-            extra["name_prior_method"] = self.name_prior_method
-        if self.load_in_4bit:
-            extra["load_in_4bit"] = True
-        if self.device:
-            extra["device"] = self.device
-        return extra
+__all__ = ["BackendSettings", "LocalOptions", "build_backend", "effective_adapter"]
 
 
 class BackendSettings(BaseModel):
@@ -67,10 +30,15 @@ class BackendSettings(BaseModel):
     base_url: str | None = None
     api_key: str | None = Field(default=None, exclude=True)  # a credential: never written with saved settings
     script: str | None = None
-    local: LocalOptions = Field(default_factory=LocalOptions)
+    # A lambda: pydantic's Field cannot tell whether a model class would be called with the validated data.
+    local: LocalOptions = Field(default_factory=lambda: LocalOptions())
+
+    def options(self) -> BaseModel | None:
+        """The chosen backend's own typed options: the local ones for `local`, none (its defaults) for the others."""
+        return self.local if self.backend == "local" else None
 
     def extra(self) -> dict[str, Any]:
-        """The backend-specific options: the local ones for `local`, none for the others."""
+        """The backend's options as eval and trace runs record them (`backend_options`); {} but for `local`."""
         return self.local.extra() if self.backend == "local" else {}
 
 
@@ -90,12 +58,12 @@ def build_backend(settings: BackendSettings, adapter: str | None | EllipsisType 
     """
     resolved = effective_adapter(settings) if adapter is ... else adapter
     options = BackendOptions(
-        settings.model,
-        resolved,
-        settings.base_url,
-        settings.api_key,
-        settings.script,
-        settings.local.extra(),
+        model=settings.model,
+        adapter=resolved,
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        script=settings.script,
+        backend_options=settings.options(),
         adapter_resolved=True,
     )
     return create_backend(settings.backend, options)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from agent.backends import Backend, BackendSampler
+from agent.backends.base import describe
 from agent.backends.settings import BackendSettings, LocalOptions, build_backend
 from agent.cli.errors import CliError
 from agent.cli.shortlist_flags import add_shortlist_flags
@@ -119,11 +120,6 @@ def local_settings(args: argparse.Namespace) -> LocalOptions:
     )
 
 
-def local_options(args: argparse.Namespace) -> dict:
-    """The `extra` options of the local backend, from its flags."""
-    return local_settings(args).extra()
-
-
 def backend_settings(args: argparse.Namespace, **changes: object) -> BackendSettings:
     """The typed backend settings the flags give (`changes` replace flags, e.g. `backend=args.teacher`)."""
     fields = {name: getattr(args, name, None) for name in ("backend", "model", "base_url", "api_key", "script")}
@@ -159,9 +155,8 @@ def with_files_root(servers: dict[str, ServerConfig], root: str | None) -> dict[
 
 
 def model_name(backend: Backend) -> str:
-    """What the backend says it runs (its name when it cannot say)."""
-    describe = getattr(backend, "describe", None)
-    return describe() if describe else backend.name
+    """What the backend says it runs (its name when its class does not declare that it describes itself)."""
+    return describe(backend)
 
 
 def banner(backend: Backend, hub: Hub) -> None:

@@ -14,7 +14,7 @@ import socket
 import sys
 
 from agent.backends import BackendOptions
-from agent.cli.agent_setup import local_options
+from agent.cli.agent_setup import local_settings
 from agent.cli.errors import CliError
 from agent.serve.access import api_key, check_exposure, key_reference
 from agent.serve.app import ServeSettings, build_app
@@ -57,7 +57,7 @@ def chat_hint(url: str, model: str, key: str | None) -> str:
 def _load(args: argparse.Namespace):
     from agent.backends.local import create
 
-    options = BackendOptions(args.model, args.base_adapter, extra=local_options(args))
+    options = BackendOptions(args.model, args.base_adapter, backend_options=local_settings(args))
     backend = create(options)
     models = ServedModels(backend, args.served_model_name or args.model, backend.adapters.active)
     for name, path in args.adapter:

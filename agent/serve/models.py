@@ -10,20 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from agent.backends.base import BackendError
+from agent.backends.base import AdapterHost, BackendError
 from agent.errors import LooptuneError
-
-
-class AdapterHost(Protocol):
-    """What serving needs of a backend besides `stream`: LoRA adapters by name."""
-
-    def load_adapter(self, path: str, name: str | None = None) -> str: ...
-
-    def use_adapter(self, name: str | None) -> None: ...
-
-    def unload_adapter(self, name: str | None = None) -> None: ...
 
 
 class UnknownModel(LooptuneError, KeyError):

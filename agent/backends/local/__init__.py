@@ -1,11 +1,14 @@
 """The `local` backend: transformers (+ PEFT) models decoding in this process.
 
 Importing this package is cheap; torch and transformers load inside `create`.
+Its typed options are `agent.backends.local.options.LocalOptions`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from agent.backends.local.options import LocalOptions
 
 if TYPE_CHECKING:
     from agent.backends import BackendOptions
@@ -14,6 +17,7 @@ if TYPE_CHECKING:
 
 def create(options: BackendOptions) -> LocalBackend:
     """Entry point for `--backend local`: load the model (and adapter) named by the options."""
+    own = options.options_for(LocalOptions, "local")
     try:
         import torch  # noqa: F401
         import transformers  # noqa: F401
@@ -30,17 +34,15 @@ def create(options: BackendOptions) -> LocalBackend:
     from agent.models.shipped import resolve_adapter
     from agent.models.source import resolve
 
-    extra = options.extra
     source = resolve(options.model)
-    device, in_4bit = extra.get("device"), extra.get("load_in_4bit", False)
-    loaded = worker.run(load_model, source, device=device, load_in_4bit=in_4bit)
+    loaded = worker.run(load_model, source, device=own.device, load_in_4bit=own.load_in_4bit)
     settings = LocalSettings(
-        constrain=extra.get("constrain", True),
-        prefix_cache=extra.get("prefix_cache", True),
-        draft_len=extra.get("draft_len", LocalSettings.draft_len),
-        int8=extra.get("int8", False),
-        name_prior=extra.get("name_prior", 0.0),
-        name_prior_method=extra.get("name_prior_method", LocalSettings.name_prior_method),
+        constrain=own.constrain,
+        prefix_cache=own.prefix_cache,
+        draft_len=0 if own.plain_decode else LocalSettings.draft_len,
+        int8=own.int8,
+        name_prior=own.name_prior,
+        name_prior_method=own.name_prior_method,
     )
     backend = worker.run(LocalBackend, loaded, settings)
     adapter = options.adapter if options.adapter_resolved else resolve_adapter(options.adapter, options.model)

@@ -17,11 +17,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio
 
-from agent.backends.base import BackendEvent, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.base import BackendEvent, Capabilities, ChatRequest, Completion, TextDelta, Usage
 from agent.backends.local import worker
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
@@ -61,6 +61,7 @@ class LocalBackend:
     """Backend protocol over an in-process transformers model."""
 
     name = "local"
+    capabilities: ClassVar[Capabilities] = Capabilities(describes=True, adapters=True)
 
     def __init__(self, loaded: Loaded, settings: LocalSettings | None = None) -> None:
         self.loaded, self.settings = loaded, settings or LocalSettings()

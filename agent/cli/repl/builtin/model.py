@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 from rich.table import Table
 from rich.text import Text
 
-from agent.backends import BackendError, BackendOptions, available_backends, create_backend
-from agent.cli.agent_setup import local_options, model_name
+from agent.backends import Backend, BackendError, BackendOptions, available_backends, create_backend
+from agent.backends.base import hosts_adapters
+from agent.cli.agent_setup import local_settings, model_name
 from agent.cli.repl.commands import CommandError, command, split_words
 
 if TYPE_CHECKING:
     from agent.cli.repl.app import Chat
 
 
-def active_adapter(backend: Any) -> str | None:
-    """The active adapter's path, for backends that have adapters."""
-    return getattr(backend, "active_adapter", None)
+def active_adapter(backend: Backend) -> str | None:
+    """The active adapter's path, for backends that host adapters."""
+    return backend.active_adapter if hosts_adapters(backend) else None
 
 
 @command("model")
@@ -44,7 +45,7 @@ async def adapter(chat: Chat, rest: str) -> None:
     if not rest:
         chat.console.print(Text(f"adapter: {active_adapter(backend) or 'none'}"))
         return
-    if not hasattr(backend, "load_adapter"):
+    if not hosts_adapters(backend):
         raise CommandError(f"the {backend.name} backend has no adapters; use --backend local (or /backend local)")
     try:
         if rest == "off" or not Path(rest).expanduser().exists():  # off, or the name of a loaded adapter
@@ -68,9 +69,8 @@ def _backend_parser() -> argparse.ArgumentParser:
 
 
 def _options(chat: Chat, parsed: argparse.Namespace) -> BackendOptions:
-    return BackendOptions(
-        parsed.model, parsed.adapter, parsed.base_url, parsed.api_key, parsed.script, local_options(chat.args)
-    )
+    own = local_settings(chat.args) if parsed.name == "local" else None  # only the local backend has flags
+    return BackendOptions(parsed.model, parsed.adapter, parsed.base_url, parsed.api_key, parsed.script, own)
 
 
 @command("backend", COMMAND_USAGE, choices=lambda chat: available_backends())

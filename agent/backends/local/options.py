@@ -1,0 +1,53 @@
+"""The local backend's own typed options: how `--backend local` loads and decodes.
+
+Importing this module is cheap (no torch): settings and the CLI build these
+options before any model loads. It knows no flags; the CLI maps each field to
+one (`--no-constrain`, `--plain-decode`, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agent.shortlist.select import DEFAULT_METHOD
+
+
+class LocalOptions(BaseModel):
+    """How `--backend local` loads and decodes (each field has a flag in the CLI)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    constrain: bool = True  # tool calls constrained to the tool schemas
+    prefix_cache: bool = True
+    plain_decode: bool = False  # one token per forward (no prompt-lookup drafts)
+    int8: bool = False
+    # Logits a turn's first call gains toward the best-matching listed tool (0: off; needs the constraint).
+    name_prior: float = Field(default=0.0, ge=0.0)
+    name_prior_method: str = DEFAULT_METHOD  # the shortlist method that scores the match
+    load_in_4bit: bool = False
+    device: str | None = None
+
+    @model_validator(mode="after")
+    def _prior_needs_constraint(self) -> LocalOptions:
+        if self.name_prior and not self.constrain:
+            raise ValueError("name_prior steers the constrained decoder: it cannot go with constrain false")
+        return self
+
+    def extra(self) -> dict[str, Any]:
+        """The dict eval and trace runs record as `backend_options` (unchanged keys: what differs from the
+        defaults, and always the two switches)."""
+        extra: dict[str, Any] = {"constrain": self.constrain, "prefix_cache": self.prefix_cache}
+        if self.plain_decode:
+            extra["draft_len"] = 0
+        if self.int8:
+            extra["int8"] = True
+        if self.name_prior:
+            extra["name_prior"] = self.name_prior
+            extra["name_prior_method"] = self.name_prior_method
+        if self.load_in_4bit:
+            extra["load_in_4bit"] = True
+        if self.device:
+            extra["device"] = self.device
+        return extra

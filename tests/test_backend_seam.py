@@ -1,0 +1,105 @@
+"""The backend seam: typed per-backend options and declared capabilities."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.backends import BackendError, BackendOptions, ChatRequest, available_backends, create_backend
+from agent.backends.base import (
+    NO_CAPABILITIES,
+    capabilities,
+    describe,
+    hosts_adapters,
+)
+from agent.backends.local.backend import LocalBackend
+from agent.backends.openai import OpenAIBackend, OpenAIOptions
+from agent.backends.scripted import ScriptedBackend
+from agent.backends.settings import BackendSettings, LocalOptions, build_backend
+
+pytestmark = pytest.mark.anyio
+
+
+# --- typed options
+
+
+def test_a_backend_given_another_backend_s_options_refuses_them_naming_both():
+    with pytest.raises(BackendError, match="the openai backend takes OpenAIOptions, not LocalOptions"):
+        create_backend("openai", BackendOptions(backend_options=LocalOptions()))
+    with pytest.raises(BackendError, match="the local backend takes LocalOptions, not OpenAIOptions"):
+        create_backend("local", BackendOptions(backend_options=OpenAIOptions()))
+    with pytest.raises(BackendError, match="the scripted backend takes no options, not LocalOptions"):
+        create_backend("scripted", BackendOptions(script="s.jsonl", backend_options=LocalOptions()))
+
+
+def test_the_openai_backend_reads_its_own_typed_options_and_defaults_without_them():
+    given = create_backend("openai", BackendOptions(model="m", backend_options=OpenAIOptions(stream=False)))
+    default = create_backend("openai", BackendOptions(model="m"))
+    assert isinstance(given, OpenAIBackend) and isinstance(default, OpenAIBackend)
+    assert (given.streaming, default.streaming) == (False, True)
+
+
+def test_build_backend_hands_the_local_options_to_the_local_backend_typed(tiny_model_dir):
+    options = LocalOptions(constrain=False, plain_decode=True, prefix_cache=False)
+    backend = build_backend(BackendSettings(model=str(tiny_model_dir), adapter="none", local=options))
+    assert isinstance(backend, LocalBackend)
+    assert (backend.settings.constrain, backend.settings.draft_len, backend.settings.prefix_cache) == (False, 0, False)
+
+
+def test_only_the_local_backend_gets_the_local_options_and_all_record_the_same_dict():
+    assert BackendSettings(local=LocalOptions(int8=True)).options() == LocalOptions(int8=True)
+    assert BackendSettings(backend="openai", local=LocalOptions(int8=True)).options() is None
+    recorded = {"constrain": True, "prefix_cache": True, "int8": True}
+    assert BackendSettings(local=LocalOptions(int8=True)).extra() == recorded
+
+
+# --- capabilities
+
+
+class Bare:
+    """A backend written against the bare protocol: it declares no capabilities, yet has a describe method."""
+
+    name = "bare"
+
+    async def stream(self, request: ChatRequest):
+        yield None
+
+    async def aclose(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "never asked: the class does not declare it"
+
+
+def test_a_backend_that_declares_no_capabilities_has_none_and_its_name_describes_it():
+    assert capabilities(Bare()) is NO_CAPABILITIES
+    assert describe(Bare()) == "bare" and not hosts_adapters(Bare())
+
+
+def test_the_built_in_backends_declare_their_capabilities_on_the_class():
+    assert LocalBackend.capabilities.adapters and LocalBackend.capabilities.describes
+    assert OpenAIBackend.capabilities.describes and not OpenAIBackend.capabilities.adapters
+    assert capabilities(ScriptedBackend([])) == NO_CAPABILITIES
+    assert describe(OpenAIBackend("gpt-x")) == "gpt-x" and describe(ScriptedBackend([])) == "scripted"
+
+
+def test_a_third_party_backend_registered_as_an_entry_point_is_created_with_the_options(tmp_path, monkeypatch):
+    (tmp_path / "thirdparty_backend.py").write_text(
+        "class Echo:\n"
+        "    name = 'echo'\n"
+        "    def __init__(self, model):\n"
+        "        self.model = model\n"
+        "    async def stream(self, request):\n"
+        "        yield None\n"
+        "    async def aclose(self):\n"
+        "        return None\n"
+        "def create(options):\n"
+        "    return Echo(options.model)\n"
+    )
+    info = tmp_path / "thirdparty_backend-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-backend\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[looptune.backends]\necho = thirdparty_backend:create\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    backend = create_backend("echo", BackendOptions(model="their-model"))
+    assert "echo" in available_backends() and backend.model == "their-model"
+    assert capabilities(backend) is NO_CAPABILITIES and describe(backend) == "echo"
