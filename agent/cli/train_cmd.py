@@ -1,14 +1,17 @@
 """`looptune train CONFIG.yaml [--key value ...] [--resume]`, `train merge|export|estimate-memory`: flags only.
 
-The work is in `training.sft`, imported when a subcommand runs. The two-word
-commands are parsers of their own, reached through `agent.cli.argv.route`.
+The flags (and the `--key value` config overrides after the file) become a
+typed `TrainConfig` or typed arguments; the work is in `training.sft`,
+imported when a subcommand runs. The two-word commands are parsers of their
+own, reached through `agent.cli.argv.route`.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from agent.cli.argv import lazy, positive_int
+from agent.cli.argv import positive_int
+from agent.cli.errors import CliError
 
 MERGE, EXPORT, MEMORY = "train merge", "train export", "train estimate-memory"
 COMPOUNDS = {MERGE, EXPORT, MEMORY}
@@ -30,24 +33,80 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="after training, hot-load the adapter as NAME into a running vLLM or looptune serve at URL",
     )
     parser.add_argument("overrides", nargs=argparse.REMAINDER, metavar="--key value", help="config overrides")
-    parser.set_defaults(handler=lazy("training.sft.cli", "train_command"))
+    parser.set_defaults(handler=train_command)
     _merge(sub.add_parser(MERGE, prog="looptune train merge", help="fold a LoRA adapter into its base model"))
     _export(sub.add_parser(EXPORT, prog="looptune train export", help="an adapter as a compact folder to ship"))
     _memory(sub.add_parser(MEMORY, prog="looptune train estimate-memory", help="memory a fine-tune will need"))
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """The config file with the overrides applied, trained; `--resume` and `--push-to` may also come after them."""
+    from training.sft.cli import run_training
+    from training.sft.config import load_config
+
+    words = list(args.overrides)
+    resume = args.resume or "--resume" in words  # REMAINDER swallows a --resume given after overrides
+    words = [w for w in words if w != "--resume"]
+    words, push = _push_target(words)
+    push = push or (tuple(args.push_to) if args.push_to else None)
+    config = load_config(args.config, parse_overrides(words))
+    return run_training(config, resume=resume, push=push)
+
+
+def parse_overrides(words: list[str]) -> dict[str, str]:
+    """`--key value` pairs (also `--key=value`) after the config file; a lone flag is an error."""
+    overrides: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--"):
+            raise CliError(f"expected --key value, got {word!r}", code=2)
+        if "=" in word:
+            key, value = word[2:].split("=", 1)
+            i += 1
+        elif i + 1 < len(words):
+            key, value = word[2:], words[i + 1]
+            i += 2
+        else:
+            raise CliError(f"--{word[2:]} needs a value", code=2)
+        overrides[key] = value
+    return overrides
+
+
+def _push_target(words: list[str]) -> tuple[list[str], tuple[str, str] | None]:
+    """`--push-to URL NAME` taken out of the override words."""
+    if "--push-to" not in words:
+        return words, None
+    at = words.index("--push-to")
+    if len(words) - at < 3:
+        raise CliError("--push-to needs a base URL and an adapter name: --push-to http://host:8000/v1 NAME", code=2)
+    return words[:at] + words[at + 3 :], (words[at + 1], words[at + 2])
 
 
 def _merge(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("adapter", metavar="ADAPTER", help="a LoRA adapter directory (looptune train output)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where the merged model goes")
     parser.add_argument("--format", choices=("hf", "gguf"), default="hf", help="gguf: also DIR/model-f32.gguf")
-    parser.set_defaults(handler=lazy("training.sft.cli_tools", "merge_command"))
+    parser.set_defaults(handler=_run_merge)
+
+
+def _run_merge(args: argparse.Namespace) -> int:
+    from training.sft.cli_tools import run_merge
+
+    return run_merge(args.adapter, args.output, gguf=args.format == "gguf")
 
 
 def _export(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("adapter", metavar="ADAPTER", help="a LoRA adapter directory (looptune train output)")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where the exported adapter goes")
     parser.add_argument("--dtype", choices=("bf16", "fp16", "fp32"), default="bf16", help="weights (default bf16)")
-    parser.set_defaults(handler=lazy("training.sft.cli_tools", "export_command"))
+    parser.set_defaults(handler=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from training.sft.cli_tools import run_export
+
+    return run_export(args.adapter, args.output, dtype=args.dtype)
 
 
 def _share(text: str) -> float:
@@ -75,4 +134,22 @@ def _memory(parser: argparse.ArgumentParser) -> None:
         "trained share (looptune train prints it; ~0.1 for tool-use traces)",
     )
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    parser.set_defaults(handler=lazy("training.sft.cli_tools", "memory_command"))
+    parser.set_defaults(handler=_run_memory)
+
+
+def _run_memory(args: argparse.Namespace) -> int:
+    from training.sft.cli_tools import run_memory
+
+    if (args.model is None) == (args.params is None):
+        raise CliError("give exactly one of --model DIR or --params N (e.g. --params 7e9)", code=2)
+    return run_memory(
+        args.model if args.model is not None else args.params,
+        quant=args.quant,
+        rank=args.lora_r,
+        batch=args.batch,
+        seq=args.seq,
+        checkpointing=args.grad_checkpointing,
+        device=args.device,
+        lora_layers=args.lora_layers,
+        scored=args.scored_share,
+    )

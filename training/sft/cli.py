@@ -1,61 +1,43 @@
-"""`looptune train CONFIG.yaml [--key value ...]`: config in; adapter, template, model card and curves out.
+"""`looptune train CONFIG.yaml [--key value ...]`: a typed `TrainConfig` in; adapter, template, model card and
+curves out.
 
-It resolves the config (YAML, then flags), saves it next to the outputs,
-encodes and checks the data, trains with a progress line (loss, tokens/s,
-ETA), and writes the final adapter plus everything needed to serve it into
-the output directory. The work is in training.sft.{data,model,trainer,outputs}.
+`run_training` saves the config next to the outputs, encodes and checks the
+data, trains with a progress line (loss, tokens/s, ETA), and writes the final
+adapter plus everything needed to serve it into the output directory. The
+work is in training.sft.{data,model,trainer,outputs}. The CLI
+(agent/cli/train_cmd.py) resolves the config from YAML and flags; this module
+knows no flags and no argv.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from agent.errors import LooptuneError
 from agent.settings import SettingsError
-from training.sft.config import TrainConfig, load_config, save_config
-from training.sft.data import DataReport, load_examples, split
+from training.sft.config import TrainConfig, save_config
+from training.sft.data import DataReport, Example, load_examples, split
 from training.sft.groups import MIN_SHARED, Group, group_examples, summary, take
 from training.sft.memory import GIB, Shape, estimate, shape_of
 
+if TYPE_CHECKING:
+    from training.sft.model import Base  # torch and transformers load with the model, not with this module
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+Data = tuple[DataReport, list[Example], list[Example]]  # the report, the training and the evaluation examples
 
 
-def parse_overrides(words: list[str]) -> dict[str, str]:
-    """`--key value` pairs (also `--key=value`) after the config file; a lone flag is an error."""
-    overrides: dict[str, str] = {}
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if not word.startswith("--"):
-            raise SettingsError(f"expected --key value, got {word!r}")
-        if "=" in word:
-            key, value = word[2:].split("=", 1)
-            i += 1
-        elif i + 1 < len(words):
-            key, value = word[2:], words[i + 1]
-            i += 2
-        else:
-            raise SettingsError(f"--{word[2:]} needs a value")
-        overrides[key] = value
-    return overrides
-
-
-def train_command(args: argparse.Namespace) -> int:
-    """Train; exit 0 with the adapter written, 2 on a bad config or data."""
-    words = list(args.overrides)
-    args.resume = args.resume or "--resume" in words  # REMAINDER swallows a --resume given after overrides
-    words = [w for w in words if w != "--resume"]
-    words, push = _push_target(words)
-    push = push or (tuple(args.push_to) if getattr(args, "push_to", None) else None)
+def run_training(config: TrainConfig, *, resume: bool = False, push: tuple[str, str] | None = None) -> int:
+    """Train; exit 0 with the adapter written, 2 on a bad config or data. `resume` continues from the newest
+    checkpoint in output_dir; `push` = (base URL, name) hot-loads the adapter into a running server after."""
     if push:
         _check_push(push[0])
-    config = load_config(args.config, parse_overrides(words))
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     save_config(config, out)
@@ -66,13 +48,13 @@ def train_command(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a ModelError, or transformers refusing the model: a bad base_model either way
         raise SettingsError(str(exc)) from exc
     data = _data(config, base)
-    written = _train(args, config, base, data)  # a ConfigError here (e.g. an init_adapter of another shape) exits 2
+    written = _train(config, base, data, resume)  # a ConfigError here (e.g. an init_adapter of another shape) exits 2
     if push and written is not None:
         _push(push, written)
     return 0
 
 
-def _data(config: TrainConfig, base) -> tuple[DataReport, list, list]:
+def _data(config: TrainConfig, base: Base) -> Data:
     report = load_examples(config.data, base.tokenizer, base.template, config.max_length)
     held = load_examples(config.eval_data, base.tokenizer, base.template, config.max_length).examples
     train, carved = split(report.examples, config.eval_split, config.seed)
@@ -114,7 +96,7 @@ def memory_line(config: TrainConfig, shape: Shape, device: str, groups: list[Gro
     return f"memory: ~{result.total / GIB:.1f} GiB estimated for the largest step ({step} tokens kept for backward)"
 
 
-def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | None:
+def _train(config: TrainConfig, base: Base, data: Data, resume: bool) -> Path | None:
     from training.sft.outputs import write_outputs
     from training.sft.trainer import train
 
@@ -136,7 +118,7 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | 
         base,
         train_examples,
         eval_examples,
-        resume=args.resume,
+        resume=resume,
         on_log=show,
         on_notice=lambda m: err.print(Text(m)),
     )
@@ -152,16 +134,6 @@ def _train(args: argparse.Namespace, config: TrainConfig, base, data) -> Path | 
     err.print(Text(f"adapter: {written}  ({speed})"))
     print(json.dumps({"adapter": str(written), "steps": result.steps, "train_loss": result.train_loss}))
     return written
-
-
-def _push_target(words: list[str]) -> tuple[list[str], tuple[str, str] | None]:
-    """`--push-to URL NAME` taken out of the override words."""
-    if "--push-to" not in words:
-        return words, None
-    at = words.index("--push-to")
-    if len(words) - at < 3:
-        raise SettingsError("--push-to needs a base URL and an adapter name: --push-to http://host:8000/v1 NAME")
-    return words[:at] + words[at + 3 :], (words[at + 1], words[at + 2])
 
 
 def _check_push(url: str) -> None:

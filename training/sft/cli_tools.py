@@ -1,68 +1,77 @@
-"""`looptune train merge|export|estimate-memory`: flags in, files or a table out."""
+"""`looptune train merge|export|estimate-memory`: typed arguments in, files or a table out.
+
+The CLI (agent/cli/train_cmd.py) turns the flags into these arguments; this
+module knows no flags and no argv.
+"""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.settings import SettingsError
 from training.sft.memory import GIB, estimate, from_config, from_params, table
 
 out = Console(highlight=False, soft_wrap=True)
 
 
-def merge_command(args: argparse.Namespace) -> int:
-    """Merge an adapter into its base; print where, and how to serve it with vLLM."""
+def run_merge(adapter: str, output: str, *, gguf: bool = False) -> int:
+    """Merge an adapter into its base (with `gguf`, also as output/model-f32.gguf); print where, and how to serve
+    it with vLLM."""
     from training.sft.merge import merge, vllm_lines
 
-    adapter, target = Path(args.adapter), Path(args.output)
-    info = merge(adapter, target)
-    out.print(Text(f"merged {adapter} into {info['base']} -> {target}"))
-    if args.format == "gguf":
+    source, target = Path(adapter), Path(output)
+    info = merge(source, target)
+    out.print(Text(f"merged {source} into {info['base']} -> {target}"))
+    if gguf:
         from training.sft.gguf_export import write_gguf
 
         written = write_gguf(target, target / "model-f32.gguf")
         out.print(Text(f"gguf: {written} (f32; llama.cpp's llama-quantize makes it smaller)"))
     out.print("serve with vLLM (merged weights, then the adapter on its base):")
-    for line in vllm_lines(adapter, target, info):
+    for line in vllm_lines(source, target, info):
         out.print(Text(f"  {line}"))
     return 0
 
 
-def export_command(args: argparse.Namespace) -> int:
+def run_export(adapter: str, output: str, *, dtype: str = "bf16") -> int:
     """Write the adapter with smaller weights (bf16 by default) and its card into the output folder."""
     from training.sft.export import export_adapter
 
-    size = export_adapter(Path(args.adapter), Path(args.output), args.dtype)
-    out.print(Text(f"exported {args.adapter} -> {args.output} ({args.dtype} weights, {size / 1e6:.1f} MB)"))
+    size = export_adapter(Path(adapter), Path(output), dtype)
+    out.print(Text(f"exported {adapter} -> {output} ({dtype} weights, {size / 1e6:.1f} MB)"))
     return 0
 
 
-def memory_command(args: argparse.Namespace) -> int:
-    """Print the memory estimate as a table (GiB per part and total)."""
-    if (args.model is None) == (args.params is None):
-        raise SettingsError("give exactly one of --model DIR or --params N (e.g. --params 7e9)")
-    if args.model is not None:
-        directory = _model_dir(args.model)
-        shape = from_config(directory)
-    else:
-        shape = from_params(args.params)
+def run_memory(
+    source: str | float,
+    *,
+    quant: str = "none",
+    rank: int = 16,
+    batch: int = 1,
+    seq: int = 1024,
+    checkpointing: bool = False,
+    device: str = "cpu",
+    lora_layers: int | None = None,
+    scored: float = 1.0,
+) -> int:
+    """Print the memory estimate as a table (GiB per part and total). `source` is a model (a directory, .gguf or
+    bundled: its config.json gives the shape) or a parameter count; the rest is `memory.estimate`'s setting."""
+    shape = from_config(_model_dir(source)) if isinstance(source, str) else from_params(source)
     result = estimate(
         shape,
-        quant=args.quant,
-        rank=args.lora_r,
-        batch=args.batch,
-        seq=args.seq,
-        checkpointing=args.grad_checkpointing,
-        device=args.device,
-        lora_layers=args.lora_layers,
-        scored=args.scored_share,
+        quant=quant,
+        rank=rank,
+        batch=batch,
+        seq=seq,
+        checkpointing=checkpointing,
+        device=device,
+        lora_layers=lora_layers,
+        scored=scored,
     )
-    view = Table("part", "memory", box=None, title=f"{shape.params / 1e9:.2f}B params, {args.device}")
+    view = Table("part", "memory", box=None, title=f"{shape.params / 1e9:.2f}B params, {device}")
     for part, value in table(result):
         view.add_row(part, value)
     out.print(view)
