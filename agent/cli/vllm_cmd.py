@@ -1,10 +1,11 @@
-"""`looptune vllm`: flags only; the command is composed in `agent.serve.vllm` and launched by `agent.serve.launch`."""
+"""`looptune vllm`: flags only; they become a typed `agent.serve.vllm.Plan`, composed there into the command and
+launched by `agent.serve.launch`, both imported when the command runs."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from agent.cli.argv import lazy
 from agent.cli.serve_cmd import named_path
 
 
@@ -21,4 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--dry-run", action="store_true", help="print the command and exit")
     parser.add_argument("--wait-s", type=float, default=900.0, help="how long to wait for /health (default 900)")
-    parser.set_defaults(handler=lazy("agent.serve.launch", "vllm_command"), accepts_command=True)
+    parser.set_defaults(handler=vllm_command, accepts_command=True)
+
+
+def vllm_command(args: argparse.Namespace) -> int:
+    from agent.serve.launch import run_vllm
+    from agent.serve.vllm import Plan
+
+    adapters = [(name, Path(path)) for name, path in args.adapter]
+    plan = Plan(args.model, adapters, args.host, args.port, list(args.server_command))  # after --: vllm's own
+    return run_vllm(plan, dry_run=args.dry_run, wait_s=args.wait_s)
