@@ -11,10 +11,13 @@ chat: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check agent mcp_servers eval training tests bench examples
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not slow"
 
+# ruff, and mypy over agent/ eval/ training/ mcp_servers/ (settings in pyproject.toml; zero errors allowed).
 lint: $(STAMP)
 	$(BIN)/ruff check agent mcp_servers eval training tests bench examples
+	$(BIN)/mypy
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
