@@ -124,7 +124,8 @@ def backend_settings(args: argparse.Namespace, **changes: object) -> BackendSett
     """The typed backend settings the flags give (`changes` replace flags, e.g. `backend=args.teacher`)."""
     fields = {name: getattr(args, name, None) for name in ("backend", "model", "base_url", "api_key", "script")}
     fields["adapter"] = getattr(args, "adapter", None)
-    return BackendSettings(**{**fields, **changes, "local": local_settings(args)})
+    # model_validate: the same validation as the constructor, for field values only known at run time
+    return BackendSettings.model_validate({**fields, **changes, "local": local_settings(args)})
 
 
 def make_backend(args: argparse.Namespace) -> Backend:

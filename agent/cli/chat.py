@@ -24,6 +24,7 @@ from agent.cli.repl.render import RichRenderer
 from agent.cli.repl.terminal import TerminalIO, keys_not_echoed
 from agent.cli.repl.toolbar import toolbar
 from agent.cli.repl.view import PlainView
+from agent.hub import Hub
 from agent.sessions.store import SessionStore, data_dir
 
 
@@ -74,7 +75,9 @@ async def chat(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         resume = _resumed(store, args.resume)  # before any model loads: a bad id fails fast
         async with open_agent(args, elicitor=Elicitor(io, view, console)) as loop:
-            session = Chat(args, loop, loop.toolbox, io, view, console, store)
+            hub = loop.toolbox
+            assert isinstance(hub, Hub)  # open_agent always hands the loop a Hub
+            session = Chat(args, loop, hub, io, view, console, store)
             if isinstance(io, TerminalIO):
                 _attach_terminal(session, io)
                 console.print(Text("Type /help for commands, Ctrl+D to leave.", style="dim"))

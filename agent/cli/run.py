@@ -31,7 +31,8 @@ def main(args: argparse.Namespace) -> int:
 
 def _opening(loop: AgentLoop, prompt: str) -> list[Message]:
     system = loop.config.system_prompt
-    return ([SystemMessage(content=system)] if system else []) + [UserMessage(content=prompt)]
+    opening: list[Message] = [SystemMessage(content=system)] if system else []
+    return [*opening, UserMessage(content=prompt)]
 
 
 async def run_once(args: argparse.Namespace) -> int:

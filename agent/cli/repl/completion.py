@@ -7,7 +7,7 @@ Resources are listed from the servers once and cached (per server) until
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -44,7 +44,7 @@ class ChatCompleter(Completer):
 
     async def get_completions_async(
         self, document: Document, complete_event: CompleteEvent
-    ) -> AsyncIterator[Completion]:
+    ) -> AsyncGenerator[Completion, None]:
         word = _word(document.text_before_cursor)
         if word.startswith("@") and self.hub is not None and not document.text_before_cursor.startswith("/"):
             for item in _matches(word, await self._mentions()):
@@ -64,7 +64,7 @@ class ChatCompleter(Completer):
             yield from _matches(rest, self.arguments(name))
 
     async def _mentions(self) -> list[str]:
-        out = []
+        out: list[str] = []
         for server in self.hub.servers():
             if server not in self._resources:
                 self._resources[server] = await self._list(server)

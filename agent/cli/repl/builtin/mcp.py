@@ -134,7 +134,7 @@ def _report_start(chat: Chat, name: str) -> None:
 
 
 async def _all_prompts(chat: Chat) -> list[tuple[str, types.Prompt]]:
-    found = []
+    found: list[tuple[str, types.Prompt]] = []
     for server in chat.hub.servers():
         try:
             found.extend((server, p) for p in await chat.hub.list_prompts(server))

@@ -54,7 +54,7 @@ async def adapter(chat: Chat, rest: str) -> None:
             await anyio.to_thread.run_sync(backend.load_adapter, rest)
     except (BackendError, OSError, ValueError) as exc:
         raise CommandError(f"adapter: {exc}") from exc
-    chat.console.print(Text(f"model: {model_name(backend)}"))
+    chat.console.print(Text(f"model: {model_name(chat.backend)}"))
 
 
 COMMAND_USAGE = "NAME [--model M] [--adapter A] [--base-url U] [--api-key K] [--script F]"
