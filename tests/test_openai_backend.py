@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from agent.backends import BackendError, BackendOptions, ChatRequest, Completion, TextDelta, create_backend
-from agent.backends.base import Backend, Usage, complete
+from agent.backends.base import Backend, NamedChoice, NamedFunction, Usage, complete
 from agent.backends.openai import OpenAIBackend, OpenAIOptions, sse_data
 from agent.messages import FunctionSpec, ToolSpec, UserMessage
 from tests.conftest import free_port
@@ -146,6 +146,14 @@ async def test_request_body_carries_tools_tool_choice_and_seed_and_omits_unset_f
     assert (body["tool_choice"], body["seed"], body["temperature"]) == ("required", 7, 0.0)
     assert not {"top_p", "max_tokens", "stop"} & body.keys()
     assert body["stream"] is True
+
+
+async def test_a_named_tool_choice_is_sent_as_openai_s_function_object(
+    server: FakeOpenAI, backend: OpenAIBackend
+) -> None:
+    named = NamedChoice(function=NamedFunction(name="time__now"))
+    await run(backend, ChatRequest(messages=ASK.messages, tools=[CLOCK, WEATHER], tool_choice=named))
+    assert server.requests[-1]["tool_choice"] == {"type": "function", "function": {"name": "time__now"}}
 
 
 async def test_request_without_tools_sends_no_tools_key(server: FakeOpenAI, backend: OpenAIBackend) -> None:

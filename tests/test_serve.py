@@ -165,6 +165,21 @@ def test_required_and_named_tool_choice_always_give_a_valid_call_even_from_a_ran
             jsonschema.validate(json.loads(call.function.arguments), schemas["fan__set"])
 
 
+def test_a_required_tool_choice_under_no_constrain_is_a_400_naming_the_flag_whole_and_streamed(tiny_model_dir):
+    body = {"messages": ask("Lights."), "tools": SWITCHES, "tool_choice": "required", "max_tokens": 8}
+    with serving(tiny_model_dir, "--no-constrain") as url, client(url) as api:
+        body["model"] = api.models.list().data[0].id
+        with pytest.raises(openai.BadRequestError) as refused:
+            api.chat.completions.create(**body)
+        error = refused.value.body
+        assert error["message"] == "tool_choice 'required' needs the constrained decoder: drop --no-constrain"
+        assert (error["param"], error["code"]) == ("tool_choice", "unsupported_value")
+        streamed = httpx.post(f"{url}/chat/completions", json={**body, "stream": True}, timeout=TIMEOUT_S)
+    events = [json.loads(line[6:]) for line in streamed.text.splitlines() if line.startswith("data: {")]
+    assert events[-1]["error"]["param"] == "tool_choice" and "--no-constrain" in events[-1]["error"]["message"]
+    assert events[-1]["error"]["type"] == "invalid_request_error"  # a 400's type, not a server error
+
+
 def test_adapters_are_chosen_by_model_id_and_load_and_unload_at_run_time(tmp_path, tiny_model_dir):
     from tests.tiny import make_adapter
 

@@ -30,6 +30,7 @@ from agent.backends.base import (
     ChatRequest,
     Completion,
     TextDelta,
+    UnsupportedRequest,
     complete,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "ChatRequest",
     "Completion",
     "TextDelta",
+    "UnsupportedRequest",
     "available_backends",
     "complete",
     "create_backend",

@@ -4,15 +4,19 @@ A backend streams text deltas and ends with one `Completion` holding the whole
 assistant message (tool calls included, arguments as JSON strings). What a
 backend can do besides that is declared on its class as
 `capabilities: ClassVar[Capabilities]` and read with `capabilities()`, never
-probed with hasattr; a class that declares none has none. It knows nothing
-of MCP, of the hub, or of how the loop dispatches calls.
+probed with hasattr; a class that declares none has none. A request a backend
+cannot honour as configured is refused with `UnsupportedRequest`, never
+quietly ignored. It knows nothing of MCP, of the hub, or of how the loop
+dispatches calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeGuard, runtime_checkable
+from typing import Any, Literal, Protocol, TypeGuard, runtime_checkable
+
+from pydantic import BaseModel
 
 # BackendError is defined in agent.errors (agent/models raises it too); callers import it from here.
 from agent.errors import BackendError as BackendError
@@ -21,6 +25,29 @@ from agent.messages import AssistantMessage, Message, ToolSpec
 
 class ContextOverflow(BackendError):
     """The request does not fit the model's context window (and may not be shortened)."""
+
+
+class UnsupportedRequest(BackendError):
+    """A request this backend cannot honour as set up; the one line names the flag or field (`param`) to change."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class NamedFunction(BaseModel):
+    name: str
+
+
+class NamedChoice(BaseModel):
+    """OpenAI's `{"type": "function", "function": {"name": ...}}`: the turn must call this one tool."""
+
+    type: Literal["function"] = "function"
+    function: NamedFunction
+
+
+# "auto": the model decides; "none": no tool calls; "required": at least one call; a NamedChoice: that tool.
+ToolChoice = Literal["auto", "none", "required"] | NamedChoice
 
 
 @dataclass
@@ -32,11 +59,32 @@ class ChatRequest:
     max_tokens: int | None = None
     stop: list[str] | None = None
     seed: int | None = None
-    tool_choice: str | dict[str, Any] | None = None
+    tool_choice: ToolChoice | None = None
     # A conversation too long for the context loses its oldest turns (the chat); False: ContextOverflow (an API).
     truncate: bool = True
     # The reply must be one JSON value matching this schema, no tool calls (OpenAI's response_format).
     response_schema: dict[str, Any] | None = None
+
+    def requires_call(self) -> bool:
+        """Whether the turn must call a tool ("required" or a named tool)."""
+        return self.tool_choice == "required" or isinstance(self.tool_choice, NamedChoice)
+
+    def offered_tools(self) -> list[ToolSpec]:
+        """The tools the model may call: none under "none", only the named one under a named choice."""
+        if self.tool_choice == "none":
+            return []
+        if isinstance(self.tool_choice, NamedChoice):
+            wanted = self.tool_choice.function.name
+            named = [tool for tool in self.tools if tool.name == wanted]
+            if not named:
+                raise UnsupportedRequest(f"tool_choice names {wanted!r}, which is not in tools", param="tool_choice")
+            return named
+        return list(self.tools)
+
+    def choice_text(self) -> str:
+        """The tool choice as an error message quotes it."""
+        choice = self.tool_choice
+        return f"naming {choice.function.name!r}" if isinstance(choice, NamedChoice) else repr(choice)
 
 
 @dataclass

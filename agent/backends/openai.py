@@ -31,6 +31,7 @@ from agent.backends.base import (
     Capabilities,
     ChatRequest,
     Completion,
+    NamedChoice,
     TextDelta,
     Usage,
 )
@@ -227,7 +228,7 @@ def request_body(request: ChatRequest, model: str, *, stream: bool) -> dict[str,
     if request.tools:
         body["tools"] = [t.to_wire() for t in request.tools]
     optional = {
-        "tool_choice": request.tool_choice,
+        "tool_choice": _wire_choice(request.tool_choice),
         "temperature": request.temperature,
         "top_p": request.top_p,
         "max_tokens": request.max_tokens,
@@ -241,6 +242,10 @@ def request_body(request: ChatRequest, model: str, *, stream: bool) -> dict[str,
     if stream:
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+def _wire_choice(choice: str | NamedChoice | None) -> str | dict[str, Any] | None:
+    return choice.model_dump() if isinstance(choice, NamedChoice) else choice
 
 
 def _response_format(schema: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from agent.backends.base import Backend, BackendError, ChatRequest, Completion
+from agent.backends.base import Backend, BackendError, ChatRequest, Completion, ToolChoice
 from agent.backends.base import TextDelta as ModelDelta
 from agent.errors import LooptuneError
 from agent.hub.results import ToolOutcome
@@ -72,7 +72,7 @@ class LoopConfig:
     max_tokens: int | None = None
     seed: int | None = None
     # Applies to the first step only ("required" forces a tool call there); later steps are free.
-    first_tool_choice: str | None = None
+    first_tool_choice: ToolChoice | None = None
     # Show the model only the k tools most relevant to the conversation (0: every mounted tool); chosen
     # once per run, at its first model turn, by agent.shortlist (the same code serve and training use).
     shortlist_k: int = 0

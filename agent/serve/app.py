@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta
+from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta, UnsupportedRequest
 from agent.errors import LooptuneError
 from agent.messages import ToolSpec
 from agent.serve import replies
@@ -139,6 +139,8 @@ class _Server:
                         return event
             except ContextOverflow as exc:
                 raise Refused(400, str(exc), param="messages", code="context_length_exceeded") from exc
+            except UnsupportedRequest as exc:  # the model could, as set up here it may not: the client's to change
+                raise Refused(400, str(exc), param=exc.param, code="unsupported_value") from exc
             except BackendError as exc:
                 raise Refused(500, str(exc)) from exc
         raise Refused(500, "the backend ended without a completion")
@@ -161,6 +163,8 @@ class _Server:
         except BackendError as exc:  # headers are sent: the error travels as an event, as OpenAI's does
             if isinstance(exc, ContextOverflow):
                 yield _sse(replies.error(400, str(exc), param="messages", code="context_length_exceeded"))
+            elif isinstance(exc, UnsupportedRequest):
+                yield _sse(replies.error(400, str(exc), param=exc.param, code="unsupported_value"))
             else:
                 yield _sse(replies.error(500, str(exc)))
         except Exception as exc:  # a bug: logged, and the stream still ends properly

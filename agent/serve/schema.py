@@ -16,7 +16,7 @@ import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from agent.backends.base import ChatRequest
+from agent.backends.base import ChatRequest, NamedChoice, ToolChoice
 from agent.errors import LooptuneError
 from agent.messages import Message, ToolSpec
 from agent.validation import first_error
@@ -31,15 +31,6 @@ class RequestError(LooptuneError, ValueError):
     def __init__(self, message: str, param: str | None = None, code: str = "invalid_value") -> None:
         super().__init__(message)
         self.param, self.code = param, code
-
-
-class NamedFunction(BaseModel):
-    name: str
-
-
-class NamedChoice(BaseModel):
-    type: Literal["function"] = "function"
-    function: NamedFunction
 
 
 class StreamOptions(BaseModel):
@@ -66,7 +57,7 @@ class ChatBody(BaseModel):
     model: str
     messages: list[Message] = Field(min_length=1)
     tools: list[ToolSpec] | None = None
-    tool_choice: Literal["auto", "none", "required"] | NamedChoice | None = None
+    tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool = True
     temperature: float | None = Field(None, ge=0.0, le=2.0)
     top_p: float | None = Field(None, gt=0.0, le=1.0)

@@ -21,7 +21,15 @@ from typing import Any, ClassVar
 
 import anyio
 
-from agent.backends.base import BackendEvent, Capabilities, ChatRequest, Completion, TextDelta, Usage
+from agent.backends.base import (
+    BackendEvent,
+    Capabilities,
+    ChatRequest,
+    Completion,
+    TextDelta,
+    UnsupportedRequest,
+    Usage,
+)
 from agent.backends.local import worker
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
@@ -163,6 +171,11 @@ class LocalBackend:
 
     def _constraint(self, request: ChatRequest):
         if not (self.settings.constrain or request.response_schema):
+            if request.requires_call():  # only the grammar can make a turn call a tool
+                raise UnsupportedRequest(
+                    f"tool_choice {request.choice_text()} needs the constrained decoder: drop --no-constrain",
+                    param="tool_choice",
+                )
             return None
         return self.prompts.constraint(request, self._name_prior(request))
 

@@ -2,8 +2,10 @@
 
 The model's own template is used when it renders tools; otherwise the
 project's Hermes template (DESIGN.md), whose parser and grammar then apply.
-A conversation longer than the context window loses its oldest turns, with a
-notice. This module knows nothing of caches or decoding.
+A tool choice that only the grammar can enforce ("required", a named tool)
+is refused where the grammar does not apply. A conversation longer than the
+context window loses its oldest turns, with a notice. This module knows
+nothing of caches or decoding.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.backends.base import BackendError, ChatRequest, ContextOverflow
+from agent.backends.base import BackendError, ChatRequest, ContextOverflow, UnsupportedRequest
 from agent.backends.local.name_prior import NamePrior
 from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
 from agent.toolcalls import get_parser
@@ -62,6 +64,8 @@ class PromptBuilder:
 
         `prior` steers which tool the first call names (agent.backends.local.name_prior).
         """
+        if request.requires_call():
+            self._check_call_can_be_required(request)
         if request.response_schema is not None:  # the whole reply is JSON, whichever template renders it
             from agent.backends.local.constrain import ReplyGrammar
 
@@ -81,10 +85,26 @@ class PromptBuilder:
             grammar = ToolGrammar.for_tools(self.tokenizer, tools, vocab_size=self.vocab_size)
         except (ValueError, RuntimeError) as exc:
             raise BackendError(f"cannot build the tool-call grammar: {str(exc).strip().splitlines()[0]}") from exc
-        return grammar.constraint(required=request.tool_choice == "required", prior=prior)
+        return grammar.constraint(required=request.requires_call(), prior=prior)
+
+    def _check_call_can_be_required(self, request: ChatRequest) -> None:
+        """UnsupportedRequest unless the tool-call grammar can make this turn call a tool."""
+        choice = f"tool_choice {request.choice_text()}"
+        if request.response_schema is not None:
+            problem = f"{choice} cannot go with a response schema: the whole reply is then one JSON value"
+        elif not request.tools:
+            problem = f"{choice} needs tools, and the request has none"
+        elif self.template != hermes_template():
+            problem = (
+                f"{choice} needs the tool-call grammar, which follows the bundled Hermes template; this model"
+                " renders tools with its own chat template: use tool_choice 'auto'"
+            )
+        else:
+            return
+        raise UnsupportedRequest(problem, param="tool_choice")
 
     def _tools(self, request: ChatRequest) -> list[ToolSpec]:
-        return [] if request.tool_choice == "none" else list(request.tools)
+        return request.offered_tools()
 
     def _ids(self, messages: list[Message], tools: list[ToolSpec]) -> list[int]:
         return render(self.tokenizer, messages, tools, chat_template=self.template)
