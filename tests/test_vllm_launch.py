@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,15 @@ def test_an_adapter_whose_target_modules_the_model_lacks_is_refused(tmp_path, ti
     done = vllm("--model", str(tiny_model_dir), "--adapter", f"odd={odd}")
     assert done.returncode == 2
     assert f"adapter odd targets modules '{tiny_model_dir}' does not have: qkv_proj" in done.stderr
+
+
+def test_an_adapter_whose_target_modules_are_not_names_is_a_one_line_error(tmp_path, tiny_model_dir):
+    odd = adapter(tiny_model_dir, tmp_path / "odd", rank=8)
+    config = json.loads((odd / "adapter_config.json").read_text())
+    (odd / "adapter_config.json").write_text(json.dumps({**config, "target_modules": 7}))
+    done = vllm("--model", str(tiny_model_dir), "--adapter", f"odd={odd}")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "target_modules must be a name or a list of names, not 7" in done.stderr
 
 
 def _tokenizer(model_dir: Path):

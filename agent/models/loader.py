@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from agent.errors import BackendError
 from agent.models.source import ModelSource, converted_dir, resolve, save_converted, tree_size
@@ -142,7 +142,7 @@ class Conversion:
             self.progress.update(self.reading, total=1, completed=1)
         return self.progress.add_task(description, total=total, amount=amount)
 
-    def reader(self, path: Any, mode: str = "r") -> Any:
+    def reader(self, path: Any, mode: Literal["r", "r+", "c"] = "r") -> Any:
         """Stands in for gguf.GGUFReader: transformers parses the file for the tokenizer, the config and the
         weights; parsing its 49k-token vocabulary is most of a first start, so it is parsed once (read-only)."""
         key = (str(path), mode)
@@ -243,7 +243,9 @@ class quiet_transformers:
             import gguf
 
             self.gguf, self.reader_class = gguf, gguf.GGUFReader
-            gguf.GGUFReader = self.conversion.reader
+            # A function standing in for gguf's class while transformers loads (it offers no way to pass a
+            # reader): mypy rightly sees a class replaced, which is the point here.
+            gguf.GGUFReader = self.conversion.reader  # type: ignore[misc, assignment]
 
     def __exit__(self, *exc: object) -> None:
         from transformers.utils import logging as hf_logging
@@ -252,7 +254,7 @@ class quiet_transformers:
         hf_logging.enable_progress_bar()
         self.gguf_utils.tqdm = self.tqdm
         if self.conversion is not None:
-            self.gguf.GGUFReader = self.reader_class
+            self.gguf.GGUFReader = self.reader_class  # type: ignore[misc]  # the class put back (see __enter__)
 
 
 def _no_bar(iterable, *args, **kwargs):

@@ -32,7 +32,8 @@ def error(status: int, message: str, *, param: str | None = None, code: str | No
 def split_calls(completion: Completion, parallel: bool) -> tuple[str | None, list[ToolCall]]:
     """(content, calls to return): botched calls become content; one call only without parallel calls."""
     content = completion.message.text or None
-    calls, botched = [], []
+    calls: list[ToolCall] = []
+    botched: list[ToolCall] = []
     for call in completion.message.calls:
         (botched if call.id in completion.parse_errors else calls).append(call)
     if botched:

@@ -17,8 +17,8 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.models.adapters import adapter_base, read_config
 from agent.errors import USAGE, LooptuneError
+from agent.models.adapters import adapter_base, read_config
 from agent.toolcalls.template import TEMPLATE_PATH, choose
 
 VLLM_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # what vLLM's --max-lora-rank accepts
@@ -89,7 +89,12 @@ def _same_model(base: str, model: str) -> bool:
 
 
 def _as_list(modules: object) -> list[str]:
-    return [modules] if isinstance(modules, str) else list(modules)  # type: ignore[arg-type]
+    """PEFT's `target_modules`: one name or a list of names."""
+    if isinstance(modules, str):
+        return [modules]
+    if isinstance(modules, list):
+        return [str(name) for name in modules]
+    raise LaunchError(f"adapter_config.json: target_modules must be a name or a list of names, not {modules!r}")
 
 
 def _weight_names(model: str) -> list[str] | None:

@@ -14,7 +14,7 @@ loop: tools arrive as specs.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -132,7 +132,7 @@ class LocalBackend:
     async def aclose(self) -> None:
         await worker.arun(self.cache.clear)
 
-    def _turn(self, request: ChatRequest) -> Iterator[BackendEvent | None]:
+    def _turn(self, request: ChatRequest) -> Generator[BackendEvent | None, None, None]:
         """The turn as steps of at most one forward pass each; None: a step with nothing to show."""
         prompt = self.prompts.build(request, self.settings.max_tokens)
         (generation, cached), weights = self._start(request, prompt), self.weights

@@ -262,7 +262,8 @@ class ToolGrammar:
         key = tool_set_key(tools)
         with _LOCK:
             vocab = _vocab(tokenizer, size)
-            grammar = vocab.grammars.get(key) or cls(vocab, tools)
+            known = vocab.grammars.get(key)  # the cache holds reply grammars too (under "reply:" keys)
+            grammar = known if isinstance(known, ToolGrammar) else cls(vocab, tools)
             vocab.grammars[key] = grammar
             vocab.grammars.move_to_end(key)
             while len(vocab.grammars) > GRAMMARS_PER_TOKENIZER:

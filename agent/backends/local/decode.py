@@ -147,9 +147,10 @@ class Generation:
 
     def _draft(self) -> list[int]:
         """What the grammar forces next (inside a call), else a prompt-lookup guess."""
-        forced = self.constraint.forced_text() if self.constraint is not None and self.encode else ""
-        if forced:
-            return self.encode(forced)[: 2 * self.draft_len]
+        if self.constraint is not None and self.encode is not None:
+            forced = self.constraint.forced_text()
+            if forced:
+                return self.encode(forced)[: 2 * self.draft_len]
         return propose(self.tokens, min(self.window, self.draft_len))
 
     def _adapt(self, drafted: int, accepted: int) -> None:

@@ -17,6 +17,10 @@ MIN_CAPACITY = 256
 class GrowingLayer(DynamicLayer):
     """One layer's keys and values in amortised-doubling buffers."""
 
+    # None until the first update reserves them; `keys`/`values` are views of their filled part.
+    kbuf: torch.Tensor | None
+    vbuf: torch.Tensor | None
+
     def lazy_initialization(self, key_states: torch.Tensor, value_states: torch.Tensor) -> None:
         super().lazy_initialization(key_states, value_states)
         self.size = 0
@@ -26,11 +30,10 @@ class GrowingLayer(DynamicLayer):
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
         end = self.size + key_states.shape[-2]
-        self._reserve(end, key_states, value_states)
-        self.kbuf[..., self.size : end, :] = key_states
-        self.vbuf[..., self.size : end, :] = value_states
-        self._set_size(end)
-        return self.keys, self.values
+        kbuf, vbuf = self._reserve(end, key_states, value_states)
+        kbuf[..., self.size : end, :] = key_states
+        vbuf[..., self.size : end, :] = value_states
+        return self._set_size(end)
 
     def get_seq_length(self) -> int:
         return self.size if self.is_initialized else 0
@@ -50,27 +53,36 @@ class GrowingLayer(DynamicLayer):
     def __deepcopy__(self, memo: dict) -> GrowingLayer:
         copy = GrowingLayer()
         if self.is_initialized:
-            copy.lazy_initialization(self.keys, self.values)
-            copy.kbuf, copy.vbuf = self.keys.clone(), self.values.clone()
+            keys, values = self._views(self.size)
+            copy.lazy_initialization(keys, values)
+            copy.kbuf, copy.vbuf = keys.clone(), values.clone()
             copy._set_size(self.size)
         return copy
 
-    def _reserve(self, need: int, keys: torch.Tensor, values: torch.Tensor) -> None:
-        capacity = 0 if self.kbuf is None else self.kbuf.shape[-2]
-        if need <= capacity:
-            return
-        capacity = max(need, 2 * capacity, MIN_CAPACITY)
+    def _reserve(self, need: int, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The buffers, grown to hold `need` tokens (the filled part copied over)."""
+        if self.kbuf is not None and self.vbuf is not None and need <= self.kbuf.shape[-2]:
+            return self.kbuf, self.vbuf
+        capacity = max(need, 2 * (0 if self.kbuf is None else self.kbuf.shape[-2]), MIN_CAPACITY)
         kbuf = keys.new_empty((*keys.shape[:-2], capacity, keys.shape[-1]))
         vbuf = values.new_empty((*values.shape[:-2], capacity, values.shape[-1]))
         if self.size:
-            kbuf[..., : self.size, :] = self.keys
-            vbuf[..., : self.size, :] = self.values
+            filled_keys, filled_values = self._views(self.size)
+            kbuf[..., : self.size, :] = filled_keys
+            vbuf[..., : self.size, :] = filled_values
         self.kbuf, self.vbuf = kbuf, vbuf
+        return kbuf, vbuf
 
-    def _set_size(self, size: int) -> None:
+    def _set_size(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Point `keys`/`values` at the first `size` tokens of the buffers, and return them."""
         self.size = size
-        self.keys = self.kbuf[..., :size, :]
-        self.values = self.vbuf[..., :size, :]
+        self.keys, self.values = self._views(size)
+        return self.keys, self.values
+
+    def _views(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.kbuf is None or self.vbuf is None:  # only update() reserves them, and it runs first
+            raise RuntimeError("GrowingLayer has no buffers before its first update")
+        return self.kbuf[..., :size, :], self.vbuf[..., :size, :]
 
 
 def growing_cache() -> Cache:

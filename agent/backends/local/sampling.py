@@ -34,9 +34,10 @@ class Sampler:
 
     def pick(self, logits: torch.Tensor) -> int:
         """One token id from a [vocab] row of logits."""
-        if self.params.greedy:
+        temperature = self.params.temperature
+        if self.params.greedy or temperature is None:  # greedy covers None; spelled out, the type narrows
             return int(torch.argmax(logits))
-        probs = torch.softmax(logits.float() / self.params.temperature, dim=-1)
+        probs = torch.softmax(logits.float() / temperature, dim=-1)
         if self.params.top_p is not None and self.params.top_p < 1:
             probs = _top_p(probs, self.params.top_p)
         return int(torch.multinomial(probs, 1, generator=self.generator))
