@@ -54,7 +54,8 @@ def resume_point(output_dir: Path, notice: Notice) -> Path | None:
     for leftover in sorted(output_dir.glob(f"{STAGING}*")):
         shutil.rmtree(leftover, ignore_errors=True)
         notice(f"removed {leftover.name}: a checkpoint save that a kill cut off")
-    found = sorted((p for p in output_dir.glob(f"{PREFIX}*") if step_of(p) is not None), key=step_of, reverse=True)
+    steps = {p: step for p in output_dir.glob(f"{PREFIX}*") if (step := step_of(p)) is not None}
+    found = sorted(steps, key=steps.__getitem__, reverse=True)
     for checkpoint in found:
         why = torn(checkpoint)
         if why is None:
@@ -77,7 +78,7 @@ def publish(staged: Path, target: Path) -> None:
 def atomic_checkpoints(trainer_class: type) -> type:
     """`trainer_class` saving each checkpoint under a temporary name, renamed when complete."""
 
-    class AtomicCheckpoints(trainer_class):  # type: ignore[misc, valid-type]
+    class AtomicCheckpoints(trainer_class):
         _staging: str | None = None
 
         def _get_output_dir(self, trial: Any) -> str:

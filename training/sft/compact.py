@@ -86,6 +86,7 @@ def compact_trainer_class() -> type:
             return loss
 
         def _record(self, correct, count, inputs) -> None:
+            assert self.model is not None  # typed optional on Trainer; this one is always built with a model
             mode = "train" if self.model.training else "eval"
             gather = self.accelerator.gather_for_metrics
             valid = gather(count).sum()

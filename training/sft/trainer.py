@@ -117,7 +117,7 @@ def _sft_args(config: TrainConfig, base: Base, has_eval: bool):
     )
 
 
-def _checkpointing(enabled: bool) -> dict[str, bool]:
+def _checkpointing(enabled: bool) -> dict[str, Any]:  # Any: its one key is chosen at run time, by version
     """transformers 5 renamed gradient checkpointing to activation checkpointing (the old name warns)."""
     import dataclasses
 
