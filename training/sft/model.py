@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agent.errors import USAGE, LooptuneError
 from agent.models.loader import load_model
 from agent.models.source import ModelSource, resolve
-from agent.errors import USAGE, LooptuneError
 from agent.toolcalls.template import choose
 
 
