@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.backends.base import BackendError
+from agent.errors import USAGE, LooptuneError
 from agent.models.adapters import adapter_base, read_config
 from agent.models.source import resolve
-from agent.errors import USAGE, LooptuneError
 from agent.serve.vllm import vllm_rank
 from training.sft.model import converted
 
