@@ -22,10 +22,10 @@ import torch
 from agent.backends import ChatRequest, complete
 from agent.backends.local import worker
 from agent.backends.local.backend import LocalBackend, LocalSettings
-from agent.models.loader import load_model
-from agent.models.source import resolve
 from agent.environments import fresh_environment
 from agent.messages import AssistantMessage, SystemMessage, ToolMessage, UserMessage
+from agent.models.loader import load_model
+from agent.models.source import resolve
 
 SYSTEM = "You are a helpful assistant that can call tools. Today is 2026-11-22."
 ASK = "Add a task 'renew passport' due 2026-12-01 with high priority, then tell me what 17.5 * 4 is."

@@ -28,10 +28,10 @@ import httpx
 
 from agent.backends import ChatRequest, complete
 from agent.backends.local.backend import LocalBackend
+from agent.messages import ToolSpec, UserMessage
 from agent.models.loader import load_model
 from agent.models.shipped import resolve_adapter
 from agent.models.source import resolve
-from agent.messages import ToolSpec, UserMessage
 
 TOOL = {
     "type": "function",

@@ -10,9 +10,9 @@ import pytest
 
 from agent.backends import BackendError, ChatRequest, complete
 from agent.backends.local.backend import LocalBackend, LocalSettings
+from agent.messages import UserMessage
 from agent.models.loader import load_model
 from agent.models.source import resolve
-from agent.messages import UserMessage
 from tests.tiny import make_adapter
 
 pytestmark = pytest.mark.anyio

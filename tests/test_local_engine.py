@@ -13,10 +13,10 @@ from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.drafts import propose
 from agent.backends.local.engine import Engine
 from agent.backends.local.kv import growing_cache
-from agent.models.loader import load_model
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.runner import LlamaRunner, supported
 from agent.backends.local.sampling import Sampler, SamplingParams
+from agent.models.loader import load_model
 from tests.tiny import tiny_llama
 
 IDS = [1, 9690, 198, 2683, 359, 1733, 313, 30, 198, 198, 2683, 654, 946, 623, 2549, 42]

@@ -21,9 +21,9 @@ import pytest
 
 from agent.backends.base import ChatRequest, Completion, TextDelta, complete
 from agent.backends.local.backend import LocalBackend, LocalSettings
+from agent.messages import SystemMessage, ToolSpec, UserMessage
 from agent.models.loader import load_model
 from agent.models.source import resolve
-from agent.messages import SystemMessage, ToolSpec, UserMessage
 from eval.runner import EpisodeConfig, run_episode
 from eval.tasks import parse_task
 from tests.faults import local_models

@@ -15,9 +15,9 @@ import torch
 
 from agent.backends.base import ChatRequest, Completion, TextDelta
 from agent.backends.local.backend import LocalBackend, LocalSettings
+from agent.messages import SystemMessage, UserMessage
 from agent.models.loader import load_model
 from agent.models.source import resolve
-from agent.messages import SystemMessage, UserMessage
 
 pytestmark = pytest.mark.anyio
 WAIT_S = 60
