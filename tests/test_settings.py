@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.backends.settings import BackendSettings, LocalOptions, effective_adapter
+from agent.serve.settings import ServerSettings
 from agent.settings import SettingsError, dump_settings, load_settings, save_settings
 from eval.settings import EvalSettings
 from training.traces.settings import GenerateSettings
@@ -17,6 +18,8 @@ SAMPLES = [
     EvalSettings(tasks="t.jsonl", output="sweep", adapters=["a", "b"], distractors="none"),
     GenerateSettings(tasks="t.jsonl", output="traces.jsonl", teacher=BACKEND, seed=7, retry_rejected=True),
     GenerateSettings(tasks="t.jsonl", output="traces.jsonl"),
+    ServerSettings(adapters=[("tuned", "out/a")], host="0.0.0.0", api_key_file="key", max_body_mb=0.5, local=LOCAL),
+    ServerSettings(),
 ]
 
 
@@ -65,6 +68,8 @@ def test_a_file_that_is_not_a_mapping_or_not_yaml_is_refused_with_its_name(tmp_p
 def test_an_api_key_is_never_written_with_the_settings():
     text = dump_settings(BackendSettings(backend="openai", base_url="http://h/v1", api_key="sk-secret"))
     assert "sk-secret" not in text and "api_key" not in text
+    text = dump_settings(ServerSettings(api_key="sk-served"))
+    assert "sk-served" not in text and "api_key:" not in text
 
 
 def test_the_name_prior_needs_the_constraint():
@@ -109,3 +114,14 @@ def test_trace_generation_flags_name_the_teacher_as_the_backend():
     argv = ["traces", "generate", "--tasks", "t.jsonl", "-o", "o.jsonl", "--teacher", "scripted", "--script", "s"]
     settings = generate_settings(build_parser().parse_args(argv))
     assert (settings.teacher.backend, settings.teacher.script, settings.jobs) == ("scripted", "s", 4)
+
+
+def test_serve_flags_become_typed_settings_with_the_adapters_and_local_options():
+    from agent.cli.main import build_parser
+    from agent.cli.serve_cmd import server_settings
+
+    argv = ["serve", "--adapter", "tuned=out/a", "--adapter", "b=out/b", "--port", "0", "--plain-decode"]
+    settings = server_settings(build_parser().parse_args([*argv, "--shortlist", "0", "--api-key", "k"]))
+    assert settings.adapters == [("tuned", "out/a"), ("b", "out/b")] and settings.port == 0
+    assert (settings.model, settings.shortlist, settings.api_key) == ("bundled", 0, "k")
+    assert settings.local.plain_decode and settings.local.constrain

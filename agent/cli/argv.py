@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 
 def split_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -45,12 +44,3 @@ def route(argv: list[str], compounds: set[str]) -> list[str]:
             pair = " ".join(argv[i : i + 2])
             return [*argv[:i], pair, *argv[i + 2 :]] if pair in compounds else argv
     return argv
-
-
-def lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
-    """A subcommand handler that imports `module` only when the subcommand runs (keeps `looptune --help` fast)."""
-
-    def run(args: argparse.Namespace) -> int:
-        return getattr(importlib.import_module(module), function)(args)
-
-    return run

@@ -1,12 +1,17 @@
-"""`looptune serve`: flags only; the server is in `agent.serve`, imported when the command runs."""
+"""`looptune serve`: flags only; they become typed `agent.serve.settings.ServerSettings`, and the server is in
+`agent.serve`, imported when the command runs."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from agent.cli.agent_setup import add_local_flags
-from agent.cli.argv import lazy, positive_float, positive_int
+from agent.cli.agent_setup import add_local_flags, local_settings
+from agent.cli.argv import positive_float, positive_int
 from agent.cli.shortlist_flags import add_shortlist_flags
+
+if TYPE_CHECKING:
+    from agent.serve.settings import ServerSettings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +68,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-body-mb", type=positive_float, default=4.0, help="largest request body (default 4 MB)")
     add_shortlist_flags(parser)
     add_local_flags(parser.add_argument_group("local backend"))
-    parser.set_defaults(handler=lazy("agent.serve.cli", "serve_command"))
+    parser.set_defaults(handler=serve_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from agent.serve.cli import serve
+
+    return serve(server_settings(args))
+
+
+def server_settings(args: argparse.Namespace) -> ServerSettings:
+    """The typed settings of this `looptune serve` (the key stays out of anything saved)."""
+    from agent.serve.settings import ServerSettings
+    from agent.settings import validated
+
+    fields = ("model", "base_adapter", "served_model_name", "host", "port", "api_key", "api_key_file", "insecure")
+    given = {name: getattr(args, name) for name in fields}
+    given |= {"max_waiting": args.max_waiting, "max_body_mb": args.max_body_mb, "adapters": args.adapter}
+    given |= {"shortlist": args.shortlist, "shortlist_method": args.shortlist_method, "local": local_settings(args)}
+    return validated(ServerSettings, given, "the command line")
 
 
 def named_path(text: str) -> tuple[str, str]:

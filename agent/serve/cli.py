@@ -2,49 +2,61 @@
 
 The key and the address are checked first (agent.serve.access), then the
 socket is bound, before the model loads and uvicorn starts, so a taken port
-is a one-line error and `--port 0` can report the port it got. It knows
-nothing of the routes.
+is a one-line error and `port` 0 can report the port it got. It takes typed
+`ServerSettings` (agent.serve.settings; the CLI builds them from flags) and
+knows nothing of the routes, flags or argv.
 """
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 from agent.backends import BackendOptions
-from agent.cli.agent_setup import local_settings
-from agent.cli.errors import CliError
+from agent.errors import USAGE, LooptuneError
 from agent.serve.access import api_key, check_exposure, key_reference
 from agent.serve.app import ServeSettings, build_app
 from agent.serve.models import ServedModels
+from agent.serve.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from agent.backends.local.backend import LocalBackend
 
 
-def serve_command(args: argparse.Namespace) -> int:
+class AddressError(LooptuneError):
+    """The address cannot be listened on (taken, not this machine's): one line naming it."""
+
+    exit_code = USAGE
+
+
+def serve(settings: ServerSettings) -> int:
     """Serve until interrupted; exit 2 if the key, the model, an adapter or the address cannot be used."""
-    key = api_key(args.api_key, args.api_key_file)
-    warning = check_exposure(args.host, key, args.insecure)
-    sock = _bind(args.host, args.port)  # before the model: a taken port should not cost a model load
+    key = api_key(settings.api_key, settings.api_key_file)
+    warning = check_exposure(settings.host, key, settings.insecure)
+    sock = _bind(settings.host, settings.port)  # before the model: a taken port should not cost a model load
     try:
-        backend, models = _load(args)
+        backend, models = _load(settings)
     except BaseException:
         sock.close()
         raise
-    settings = ServeSettings(
+    app_settings = ServeSettings(
         key,
-        args.max_waiting,
-        int(args.max_body_mb * 2**20),
-        shortlist_k=args.shortlist,
-        shortlist_method=args.shortlist_method,
+        settings.max_waiting,
+        int(settings.max_body_mb * 2**20),
+        shortlist_k=settings.shortlist,
+        shortlist_method=settings.shortlist_method,
     )
     if warning:
         print(f"looptune serve: {warning}", file=sys.stderr, flush=True)
     host, port = sock.getsockname()[:2]
     print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
-    hint = chat_hint(f"http://{host}:{port}/v1", models.base_id, key_reference(args.api_key, args.api_key_file))
+    hint = chat_hint(f"http://{host}:{port}/v1", models.base_id, key_reference(settings.api_key, settings.api_key_file))
     print(f"  {hint}", flush=True)
-    _run(build_app(backend, models, settings), sock)
+    _run(build_app(backend, models, app_settings), sock)
     return 0
 
 
@@ -54,13 +66,13 @@ def chat_hint(url: str, model: str, key: str | None) -> str:
     return f"OPENAI_API_KEY={key} {line}" if key else line
 
 
-def _load(args: argparse.Namespace):
+def _load(settings: ServerSettings) -> tuple[LocalBackend, ServedModels]:
     from agent.backends.local import create
 
-    options = BackendOptions(args.model, args.base_adapter, backend_options=local_settings(args))
+    options = BackendOptions(settings.model, settings.base_adapter, backend_options=settings.local)
     backend = create(options)
-    models = ServedModels(backend, args.served_model_name or args.model, backend.adapters.active)
-    for name, path in args.adapter:
+    models = ServedModels(backend, settings.served_model_name or settings.model, backend.adapters.active)
+    for name, path in settings.adapters:
         models.add(name, path)
     models.activate(models.get(models.base_id))
     return backend, models
@@ -77,11 +89,11 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}", code=2) from exc
+        raise AddressError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     return sock
 
 
-def _run(app, sock: socket.socket) -> None:
+def _run(app: ASGIApp, sock: socket.socket) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2, lifespan="off")
