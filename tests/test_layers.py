@@ -36,6 +36,19 @@ def modules(folder: str, skip: str | None = None) -> dict[str, set[str]]:
     return {str(f.relative_to(ROOT)): imports_of(f) for f in files if not (skip and f.is_relative_to(ROOT / skip))}
 
 
+def namespace_parameters(path: Path) -> list[str]:
+    """`function(parameter)` for each parameter annotated as an argparse Namespace (quoted or not)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            arguments = node.args
+            for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+                if arg.annotation is not None and "Namespace" in ast.unparse(arg.annotation):
+                    found.append(f"{node.name}({arg.arg})")
+    return found
+
+
 def offenders(folder: str, banned: tuple[str, ...], skip: str | None = None) -> dict[str, list[str]]:
     def hit(name: str) -> bool:
         return any(name == b or name.startswith(b + ".") for b in banned)
@@ -63,6 +76,28 @@ def test_argv_is_known_only_to_the_cli_in_eval_run_and_trace_generation():
     for path in ("eval/cli_run.py", "eval/sweep.py", "eval/settings.py", "training/traces/settings.py"):
         assert "argparse" not in imports_of(ROOT / path), path
     assert "argparse" not in imports_of(ROOT / "training" / "sft" / "evaluate.py")
+
+
+def test_only_the_cli_knows_argparse():
+    """agent/ below the CLI, eval/ and training/ neither parse argv nor take parsed flags (mcp_servers/ are
+    programs of their own, with their own mains; tests/, bench/ and examples/ are scripts)."""
+    below_cli = {
+        **offenders("agent", ("argparse", "agent.cli"), skip="agent/cli"),
+        **offenders("eval", ("argparse",)),
+        **offenders("training", ("argparse",)),
+    }
+    assert below_cli == {}
+    files = [f for folder in ("agent", "eval", "training") for f in sorted((ROOT / folder).rglob("*.py"))]
+    outside = [f for f in files if not f.is_relative_to(ROOT / "agent" / "cli")]
+    takes_flags = {str(f.relative_to(ROOT)): namespace_parameters(f) for f in outside}
+    assert {path: found for path, found in takes_flags.items() if found} == {}
+
+
+def test_the_namespace_reader_sees_parameters_typed_as_parsed_flags(tmp_path):
+    assert "compare_command(args)" in namespace_parameters(ROOT / "agent" / "cli" / "eval_cmd.py")
+    module = tmp_path / "m.py"
+    module.write_text("from argparse import Namespace\nasync def f(a: int, *, flags: 'Namespace | None'): ...\n")
+    assert namespace_parameters(module) == ["f(flags)"]
 
 
 def test_the_sweep_does_not_import_the_runner_back():
