@@ -103,4 +103,5 @@ def ask(text: str) -> list[dict]:
 
 def model_id(url: str, key: str = "unused") -> str:
     """The base model's id, as the server lists it first."""
-    return client(url, key).models.list().data[0].id
+    with client(url, key) as api:  # closed here: an unclosed client's ResourceWarning at exit fails the run
+        return api.models.list().data[0].id
