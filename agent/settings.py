@@ -37,7 +37,11 @@ def validated(cls: type[M], data: Any, source: str) -> M:
 
 def load_settings(cls: type[M], path: str | Path) -> M:
     """Read `cls` from a YAML file (a mapping of its fields)."""
-    file = Path(path)
+    return validated(cls, read_mapping(Path(path)), str(path))
+
+
+def read_mapping(file: Path, what: str = "settings are a mapping of fields to values") -> dict[str, Any]:
+    """A YAML file's top-level mapping; a SettingsError naming the file (and line) otherwise."""
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -47,8 +51,8 @@ def load_settings(cls: type[M], path: str | Path) -> M:
         where = f":{mark.line + 1}" if mark else ""
         raise SettingsError(f"{file}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
     if not isinstance(data, dict):
-        raise SettingsError(f"{file}: settings are a mapping of fields to values")
-    return validated(cls, data, str(file))
+        raise SettingsError(f"{file}: {what}")
+    return data
 
 
 def dump_settings(settings: BaseModel) -> str:

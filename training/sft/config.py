@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.errors import USAGE, LooptuneError
 from agent.fsutil import atomic_write_text
+from agent.settings import SettingsError, read_mapping
 
 
 class ConfigError(LooptuneError, ValueError):
@@ -113,16 +114,9 @@ def load_config(path: str | None, overrides: dict[str, str]) -> TrainConfig:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a training config is a mapping of keys to values")
-    return data
+        return read_mapping(path, "a training config is a mapping of keys to values")
+    except SettingsError as exc:  # the same one line, as the training config's own error type
+        raise ConfigError(str(exc)) from exc
 
 
 def save_config(config: TrainConfig, directory: Path) -> Path:
