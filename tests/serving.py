@@ -35,10 +35,19 @@ class Server:
     url: str  # the base URL, ending in /v1
     hint: str  # the `looptune chat ...` line it printed
     log: list[str] = field(default_factory=list)  # its stderr, once it has exited
+    proc: subprocess.Popen | None = None
+    crashed_on_purpose: bool = False
 
     @property
     def root(self) -> str:
         return self.url.removesuffix("/v1")
+
+    def crash(self) -> None:
+        """SIGKILL the server, as a power cut or the OOM killer would; waits until it is gone."""
+        assert self.proc is not None
+        self.crashed_on_purpose = True
+        self.proc.kill()
+        self.proc.wait(timeout=WAIT_S)
 
 
 def serve_argv(model: Path | str, *flags: str) -> list[str]:
@@ -68,9 +77,9 @@ def running(model: Path | str, *flags: str, env: dict[str, str] | None = None) -
         assert found, f"no URL in {first!r}; stderr: {_joined(readers, log)}"
         readers.append(threading.Thread(target=proc.stdout.read, daemon=True))
         readers[-1].start()
-        server = Server(found.group(1), hint.strip(), log)
+        server = Server(found.group(1), hint.strip(), log, proc)
         yield server
-        assert proc.poll() is None, "the server died"
+        assert server.crashed_on_purpose or proc.poll() is None, "the server died"
     finally:
         timer.cancel()
         proc.kill()

@@ -8,7 +8,19 @@ import sys
 from collections.abc import Sequence
 
 from agent import __version__
-from agent.cli import chat, eval_cmd, mcp_cmd, run, serve_cmd, sessions_cmd, tasks_cmd, traces_cmd, train_cmd, vllm_cmd
+from agent.cli import (
+    chat,
+    eval_cmd,
+    jobs_cmd,
+    mcp_cmd,
+    run,
+    serve_cmd,
+    sessions_cmd,
+    tasks_cmd,
+    traces_cmd,
+    train_cmd,
+    vllm_cmd,
+)
 from agent.cli.argv import route, split_command
 from agent.errors import LooptuneError, first_looptune_error
 
@@ -19,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"looptune {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log hub and transport details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, chat, mcp_cmd, sessions_cmd, tasks_cmd, traces_cmd, train_cmd, eval_cmd, serve_cmd, vllm_cmd):
+    agent_commands = (run, chat, mcp_cmd, sessions_cmd, tasks_cmd, traces_cmd, train_cmd, eval_cmd)
+    for module in (*agent_commands, serve_cmd, vllm_cmd, jobs_cmd):
         module.register(sub)
     return parser
 

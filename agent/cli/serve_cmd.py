@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.cli.agent_setup import add_local_flags, local_settings
@@ -11,7 +12,9 @@ from agent.cli.argv import positive_float, positive_int
 from agent.cli.shortlist_flags import add_shortlist_flags
 
 if TYPE_CHECKING:
+    from agent.serve.cli import Mount
     from agent.serve.settings import ServerSettings
+    from training.service.service import FineTuning
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve",
         help="serve a local model (and LoRA adapters) through the OpenAI API",
         description="An OpenAI-compatible server over the in-process model: /v1/chat/completions (tools, "
-        "streaming), /v1/models, vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter, /health. "
+        "streaming), /v1/models, vLLM's /v1/load_lora_adapter and /v1/unload_lora_adapter, /health; and "
+        "fine-tuning as OpenAI's /v1/files and /v1/fine_tuning/jobs (one job trains at a time; a finished job's "
+        "model is served at once). "
         "The API key comes from $LOOPTUNE_API_KEY or --api-key-file rather than --api-key, because other "
         "users of this machine can read a process's command line.",
     )
@@ -67,6 +72,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-waiting", type=positive_int, default=16, help="requests queued before 429")
     parser.add_argument("--max-body-mb", type=positive_float, default=4.0, help="largest request body (default 4 MB)")
     add_shortlist_flags(parser)
+    tuning = parser.add_argument_group("fine-tuning service")
+    tuning.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where uploaded files, jobs and tuned models are kept (default: the service folder of looptune's "
+        "data dir: $LOOPTUNE_DATA_DIR, else $XDG_DATA_HOME/looptune)",
+    )
+    tuning.add_argument("--max-upload-mb", type=positive_float, default=100.0, help="largest upload (default 100)")
+    tuning.add_argument("--max-jobs", type=positive_int, default=16, help="unfinished jobs allowed (default 16)")
+    tuning.add_argument(
+        "--no-fine-tuning", dest="fine_tuning", action="store_false", help="serve the model only: no files or jobs"
+    )
     add_local_flags(parser.add_argument_group("local backend"))
     parser.set_defaults(handler=serve_command)
 
@@ -74,7 +91,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 def serve_command(args: argparse.Namespace) -> int:
     from agent.serve.cli import serve
 
-    return serve(server_settings(args))
+    settings = server_settings(args)
+    return serve(settings, fine_tuning(settings) if settings.fine_tuning else None)
+
+
+def fine_tuning(settings: ServerSettings) -> Mount:
+    """The fine-tuning service (training.service) for the server to mount once its model is loaded."""
+
+    def mount(base_id: str, spec: str) -> FineTuning:
+        from agent.sessions.store import data_dir
+        from training.service.jobs import Base
+        from training.service.service import FineTuning
+
+        root = Path(settings.data_dir).expanduser() if settings.data_dir else data_dir() / "service"
+        limit = int(settings.max_upload_mb * 2**20)
+        return FineTuning(root, Base(base_id, spec), max_upload_bytes=limit, max_unfinished=settings.max_jobs).start()
+
+    return mount
 
 
 def server_settings(args: argparse.Namespace) -> ServerSettings:
@@ -86,6 +119,8 @@ def server_settings(args: argparse.Namespace) -> ServerSettings:
     given = {name: getattr(args, name) for name in fields}
     given |= {"max_waiting": args.max_waiting, "max_body_mb": args.max_body_mb, "adapters": args.adapter}
     given |= {"shortlist": args.shortlist, "shortlist_method": args.shortlist_method, "local": local_settings(args)}
+    given |= {"fine_tuning": args.fine_tuning, "data_dir": args.data_dir, "max_upload_mb": args.max_upload_mb}
+    given |= {"max_jobs": args.max_jobs}
     return validated(ServerSettings, given, "the command line")
 
 

@@ -9,6 +9,7 @@ own, reached through `agent.cli.argv.route`.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from agent.cli.argv import positive_int
 from agent.cli.errors import CliError
@@ -32,6 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar=("URL", "NAME"),
         help="after training, hot-load the adapter as NAME into a running vLLM or looptune serve at URL",
     )
+    parser.add_argument(
+        "--events",
+        metavar="FILE",
+        help="append progress as JSON lines (start, metrics, checkpoint, stopped, done) for a supervisor to tail",
+    )
+    parser.add_argument(
+        "--stop-file",
+        metavar="FILE",
+        help="when FILE appears, save a checkpoint and stop (exit 3); --resume continues the run",
+    )
     parser.add_argument("overrides", nargs=argparse.REMAINDER, metavar="--key value", help="config overrides")
     parser.set_defaults(handler=train_command)
     _merge(sub.add_parser(MERGE, prog="looptune train merge", help="fold a LoRA adapter into its base model"))
@@ -43,6 +54,7 @@ def train_command(args: argparse.Namespace) -> int:
     """The config file with the overrides applied, trained; `--resume` and `--push-to` may also come after them."""
     from training.sft.cli import run_training
     from training.sft.config import load_config
+    from training.sft.monitor import Monitor
 
     words = list(args.overrides)
     resume = args.resume or "--resume" in words  # REMAINDER swallows a --resume given after overrides
@@ -50,7 +62,12 @@ def train_command(args: argparse.Namespace) -> int:
     words, push = _push_target(words)
     push = push or (tuple(args.push_to) if args.push_to else None)
     config = load_config(args.config, parse_overrides(words))
-    return run_training(config, resume=resume, push=push)
+    monitor = Monitor(_path(args.events), _path(args.stop_file))
+    return run_training(config, resume=resume, push=push, monitor=monitor)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def parse_overrides(words: list[str]) -> dict[str, str]:

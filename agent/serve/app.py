@@ -1,19 +1,24 @@
 """The HTTP routes: OpenAI's `/v1/models` and `/v1/chat/completions`, vLLM's LoRA routes, `/health`.
 
+A mounted extension (agent.serve.extension: the fine-tuning service) adds its
+routes, and its models, which `/v1/models` lists and a chat request naming one
+hot-loads; `/v1/capabilities` says what this server can do.
+
 Every error is an OpenAI-shaped JSON object with its status; nothing a
 client sends can stop the server, and an unforeseen error is a 500 that
 leaves the connection usable (agent.serve.contained). Bodies over the size limit are refused
 before they are read whole; requests beyond the wait line get 429 with
 Retry-After; a client that disconnects cancels its generation (streamed or
-not). With an API key, every route but `/health` needs `Authorization:
-Bearer KEY`. It knows nothing of how the backend decodes.
+not). With an API key, every route but `/health` needs it (agent.serve.guard).
+It knows nothing of how the backend decodes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import secrets
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -24,7 +29,7 @@ from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from agent.backends.base import BackendError, ChatRequest, Completion, ContextOverflow, TextDelta, UnsupportedRequest
 from agent.errors import LooptuneError
@@ -32,6 +37,8 @@ from agent.messages import ToolSpec
 from agent.serve import replies
 from agent.serve.admission import Admission, LineFull, Place
 from agent.serve.contained import Contained
+from agent.serve.extension import Extension, NotServable
+from agent.serve.guard import Guard
 from agent.serve.models import Served, ServedModels, UnknownModel
 from agent.serve.schema import ChatBody, RequestError, chat_request, parse_body
 from agent.shortlist import DEFAULT_METHOD, shortlisted
@@ -60,23 +67,31 @@ class Refused(LooptuneError):
         self.status, self.param, self.code = status, param, code
 
 
-def build_app(backend: Any, models: ServedModels, settings: ServeSettings | None = None) -> Starlette:
-    """The Starlette app serving `backend` under the ids in `models`."""
-    server = _Server(backend, models, settings or ServeSettings())
-    routes = [
+def build_app(
+    backend: Any, models: ServedModels, settings: ServeSettings | None = None, extension: Extension | None = None
+) -> Starlette:
+    """The Starlette app serving `backend` under the ids in `models`, with `extension`'s routes and models."""
+    settings = settings or ServeSettings()
+    server = _Server(backend, models, settings, extension)
+    routes: list[BaseRoute] = [
         Route("/health", server.health, methods=["GET"]),
         Route("/v1/models", server.list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", server.model, methods=["GET", "DELETE"]),
+        Route("/v1/capabilities", server.capabilities, methods=["GET"]),
         Route("/v1/chat/completions", server.chat, methods=["POST"]),
         Route("/v1/load_lora_adapter", server.load_adapter, methods=["POST"]),
         Route("/v1/unload_lora_adapter", server.unload_adapter, methods=["POST"]),
     ]
+    routes += extension.routes() if extension is not None else []
     handlers = {Refused: server.refused, 404: server.not_found, 405: server.not_allowed}
-    return Starlette(routes=routes, middleware=[Middleware(Contained)], exception_handlers=handlers)
+    # Contained outermost: an error anywhere, the key check included, still ends as a proper response.
+    middleware = [Middleware(Contained), Middleware(Guard, key=settings.api_key)]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
 
 
 class _Server:
-    def __init__(self, backend: Any, models: ServedModels, settings: ServeSettings) -> None:
-        self.backend, self.models, self.settings = backend, models, settings
+    def __init__(self, backend: Any, models: ServedModels, settings: ServeSettings, extension: Extension | None):
+        self.backend, self.models, self.settings, self.extension = backend, models, settings, extension
         self.admission = Admission(settings.max_waiting)
 
     # --- routes
@@ -85,13 +100,38 @@ class _Server:
         return JSONResponse({"status": "ok"})
 
     async def list_models(self, request: Request) -> Response:
-        self._check_key(request)
-        return JSONResponse({"object": "list", "data": self.models.listing()})
+        return JSONResponse({"object": "list", "data": self._cards()})
+
+    async def model(self, request: Request) -> Response:
+        """`GET` one model's card; `DELETE` a fine-tuned model or a loaded adapter (never the base)."""
+        model_id = request.path_params["model"]
+        if request.method == "GET":
+            card = next((c for c in self._cards() if c["id"] == model_id), None)
+            if card is None:
+                raise Refused(404, f"model {model_id!r} does not exist", param="model", code="model_not_found")
+            return JSONResponse(card)
+        if model_id == self.models.base_id:
+            raise Refused(400, f"{model_id!r} is the base model; it cannot be deleted", param="model")
+        forgotten = self.extension is not None and self.extension.forget(model_id)
+        if model_id in self.models.entries:
+            async with self._place():
+                await anyio.to_thread.run_sync(self.models.remove, model_id)
+        elif not forgotten:
+            raise Refused(404, f"model {model_id!r} does not exist", param="model", code="model_not_found")
+        return JSONResponse({"id": model_id, "object": "model", "deleted": True})
+
+    async def capabilities(self, request: Request) -> Response:
+        body: dict[str, Any] = {"object": "capabilities", "backends": ["local"], "models": list(self.models.entries)}
+        body["hardware"] = {"cpu_count": os.cpu_count(), "gpu": _gpu()}
+        body["limits"] = {"max_body_bytes": self.settings.max_body_bytes, "max_waiting": self.settings.max_waiting}
+        body["shortlist"] = {"k": self.settings.shortlist_k, "method": self.settings.shortlist_method}
+        if self.extension is not None:
+            body |= self.extension.capabilities()
+        return JSONResponse(body)
 
     async def chat(self, request: Request) -> Response:
-        self._check_key(request)
         body = _parsed(await self._json(request))
-        entry, wanted = self._entry(body.model), _request(body)
+        entry, wanted = await self._entry(body.model), _request(body)
         wanted.tools = self._shortlisted(wanted)
         place = self._place()  # last: every check that can refuse the request has passed
         if body.stream:
@@ -102,7 +142,6 @@ class _Server:
         return JSONResponse(replies.completion_reply(replies.new_id(), entry.id, completion, body.parallel_tool_calls))
 
     async def load_adapter(self, request: Request) -> Response:
-        self._check_key(request)
         data = await self._json(request)
         name, path = _field(data, "lora_name"), _field(data, "lora_path")
         async with self._place():
@@ -117,7 +156,6 @@ class _Server:
         return Response(f"Success: LoRA adapter '{name}' added successfully.", media_type="text/plain")
 
     async def unload_adapter(self, request: Request) -> Response:
-        self._check_key(request)
         name = _field(await self._json(request), "lora_name")
         async with self._place():
             try:
@@ -182,13 +220,12 @@ class _Server:
             return request.tools
         return shortlisted(request.messages, request.tools, k, self.settings.shortlist_method)
 
-    def _check_key(self, request: Request) -> None:
-        key = self.settings.api_key
-        if key is None:
-            return
-        given = request.headers.get("authorization", "")
-        if not secrets.compare_digest(given.encode(), f"Bearer {key}".encode()):
-            raise Refused(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+    def _cards(self) -> list[dict[str, Any]]:
+        """The served models, then the extension's (its fields completing a loaded one's card)."""
+        cards = {card["id"]: card for card in self.models.listing()}
+        for card in self.extension.cards(self.models.base_id) if self.extension is not None else []:
+            cards[card["id"]] = {**cards.get(card["id"], {}), **card}
+        return list(cards.values())
 
     async def _json(self, request: Request) -> Any:
         limit = self.settings.max_body_bytes
@@ -207,11 +244,28 @@ class _Server:
         except RecursionError as exc:  # the decoder recurses per level; no request needs this depth
             raise Refused(400, "the request body nests too deeply to read (about 1000 levels at most)") from exc
 
-    def _entry(self, model_id: str) -> Served:
+    async def _entry(self, model_id: str) -> Served:
+        """The served entry for a request's model; one the extension made is hot-loaded the first time."""
+        if model_id not in self.models.entries and self.extension is not None:
+            try:
+                path = self.extension.find(model_id)
+            except NotServable as exc:
+                raise Refused(400, str(exc), param="model", code="model_not_available") from exc
+            if path is not None:
+                await self._hot_load(model_id, path)
         try:
             return self.models.get(model_id)
         except UnknownModel as exc:
             raise Refused(404, exc.args[0], param="model", code="model_not_found") from exc
+
+    async def _hot_load(self, model_id: str, path: str) -> None:
+        async with self._place():  # between generations, as vLLM's load route does it
+            if model_id in self.models.entries:  # another request loaded it while this one waited
+                return
+            try:
+                await anyio.to_thread.run_sync(self.models.add, model_id, path)
+            except BackendError as exc:
+                raise Refused(500, f"cannot load {model_id}: {exc}", param="model") from exc
 
     def _place(self) -> Place:
         try:
@@ -249,6 +303,15 @@ def _request(body: ChatBody) -> ChatRequest:
         raise Refused(400, str(exc), param=exc.param, code=exc.code) from exc
     request.truncate = False  # an API refuses a prompt that does not fit; it never drops turns silently
     return request
+
+
+def _gpu() -> dict[str, Any] | None:
+    """The GPU this process could use, if torch is loaded and sees one (serve never loads torch to ask)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    free, total = torch.cuda.mem_get_info()
+    return {"name": torch.cuda.get_device_name(0), "memory_total": total, "memory_free": free}
 
 
 def _clipped(text: str, limit: int = 300) -> str:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import shlex
 import socket
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from agent.backends import BackendOptions
 from agent.errors import USAGE, LooptuneError
 from agent.serve.access import api_key, check_exposure, key_reference
 from agent.serve.app import ServeSettings, build_app
+from agent.serve.extension import Extension
 from agent.serve.models import ServedModels
 from agent.serve.settings import ServerSettings
 
@@ -33,13 +35,19 @@ class AddressError(LooptuneError):
     exit_code = USAGE
 
 
-def serve(settings: ServerSettings) -> int:
-    """Serve until interrupted; exit 2 if the key, the model, an adapter or the address cannot be used."""
+Mount = Callable[[str, str], Extension]  # (the base model's id, the model spec it was loaded from) -> a service
+
+
+def serve(settings: ServerSettings, mount: Mount | None = None) -> int:
+    """Serve until interrupted; exit 2 if the key, the model, an adapter or the address cannot be used.
+    `mount` builds a service to serve beside the model (the CLI passes the fine-tuning service)."""
     key = api_key(settings.api_key, settings.api_key_file)
     warning = check_exposure(settings.host, key, settings.insecure)
     sock = _bind(settings.host, settings.port)  # before the model: a taken port should not cost a model load
     try:
         backend, models = _load(settings)
+        # Mounted before the address is printed: whoever reads it may send a request at once.
+        extension = mount(models.base_id, settings.model) if mount is not None else None
     except BaseException:
         sock.close()
         raise
@@ -56,7 +64,11 @@ def serve(settings: ServerSettings) -> int:
     print(f"looptune serve: http://{host}:{port}/v1  models: {', '.join(models.entries)}", flush=True)
     hint = chat_hint(f"http://{host}:{port}/v1", models.base_id, key_reference(settings.api_key, settings.api_key_file))
     print(f"  {hint}", flush=True)
-    _run(build_app(backend, models, app_settings), sock)
+    try:
+        _run(build_app(backend, models, app_settings, extension), sock)
+    finally:
+        if extension is not None:
+            extension.close()
     return 0
 
 
@@ -87,6 +99,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn accepts them, never refused
     except OSError as exc:
         sock.close()
         raise AddressError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc

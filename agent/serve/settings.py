@@ -35,3 +35,9 @@ class ServerSettings(BaseModel):
     shortlist: int = Field(default=DEFAULT_K, ge=0)
     shortlist_method: str = DEFAULT_METHOD
     local: LocalOptions = Field(default_factory=lambda: LocalOptions())  # a lambda: see BackendSettings.local
+    # The fine-tuning service (files, jobs, tuned models) keeps its database and files here; default: the
+    # `service` folder of looptune's data dir ($LOOPTUNE_DATA_DIR, else XDG). None with fine_tuning off.
+    fine_tuning: bool = True
+    data_dir: str | None = None
+    max_upload_mb: float = Field(default=100.0, gt=0)
+    max_jobs: int = Field(default=16, ge=1)  # unfinished fine-tuning jobs at once (queued, running, paused)

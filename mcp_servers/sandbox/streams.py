@@ -39,9 +39,7 @@ def exited(pid: int) -> bool:
     return False
 
 
-def collect(
-    proc: subprocess.Popen[bytes], deadline: float, cap: int, stop: threading.Event | None = None
-) -> Streams:
+def collect(proc: subprocess.Popen[bytes], deadline: float, cap: int, stop: threading.Event | None = None) -> Streams:
     """Read `proc`'s stdout and stderr until it is done, `deadline` (monotonic) passes, one passes `cap`,
     or `stop` is set (the call was cancelled)."""
     got = Streams()

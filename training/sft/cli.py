@@ -25,6 +25,7 @@ from training.sft.config import TrainConfig, save_config
 from training.sft.data import DataReport, Example, load_examples, split
 from training.sft.groups import MIN_SHARED, Group, group_examples, summary, take
 from training.sft.memory import GIB, Shape, estimate, shape_of
+from training.sft.monitor import STOPPED, Monitor
 
 if TYPE_CHECKING:
     from training.sft.model import Base  # torch and transformers load with the model, not with this module
@@ -33,9 +34,18 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 Data = tuple[DataReport, list[Example], list[Example]]  # the report, the training and the evaluation examples
 
 
-def run_training(config: TrainConfig, *, resume: bool = False, push: tuple[str, str] | None = None) -> int:
-    """Train; exit 0 with the adapter written, 2 on a bad config or data. `resume` continues from the newest
-    checkpoint in output_dir; `push` = (base URL, name) hot-loads the adapter into a running server after."""
+def run_training(
+    config: TrainConfig,
+    *,
+    resume: bool = False,
+    push: tuple[str, str] | None = None,
+    monitor: Monitor | None = None,
+) -> int:
+    """Train; exit 0 with the adapter written, 2 on a bad config or data, STOPPED when `monitor`'s stop file
+    ended the run (checkpointed, no adapter written). `resume` continues from the newest checkpoint in
+    output_dir; `push` = (base URL, name) hot-loads the adapter into a running server after; `monitor`
+    reports progress to a supervisor (training.sft.monitor)."""
+    monitor = monitor or Monitor()
     if push:
         _check_push(push[0])
     out = Path(config.output_dir)
@@ -48,7 +58,10 @@ def run_training(config: TrainConfig, *, resume: bool = False, push: tuple[str, 
     except ValueError as exc:  # a ModelError, or transformers refusing the model: a bad base_model either way
         raise SettingsError(str(exc)) from exc
     data = _data(config, base)
-    written = _train(config, base, data, resume)  # a ConfigError here (e.g. an init_adapter of another shape) exits 2
+    written = _train(config, base, data, resume, monitor)  # a ConfigError (an init_adapter of another shape): exit 2
+    if monitor.stopped_at is not None:
+        err.print(Text(f"stopped on request at step {monitor.stopped_at}; --resume continues from its checkpoint"))
+        return STOPPED
     if push and written is not None:
         _push(push, written)
     return 0
@@ -96,7 +109,8 @@ def memory_line(config: TrainConfig, shape: Shape, device: str, groups: list[Gro
     return f"memory: ~{result.total / GIB:.1f} GiB estimated for the largest step ({step} tokens kept for backward)"
 
 
-def _train(config: TrainConfig, base: Base, data: Data, resume: bool) -> Path | None:
+def _train(config: TrainConfig, base: Base, data: Data, resume: bool, monitor: Monitor) -> Path | None:
+    from training.sft.monitor import callback
     from training.sft.outputs import write_outputs
     from training.sft.trainer import train
 
@@ -104,6 +118,7 @@ def _train(config: TrainConfig, base: Base, data: Data, resume: bool) -> Path | 
     began = time.perf_counter()
 
     def show(entry: dict) -> None:
+        monitor.metrics(entry)
         if "loss" not in entry and "eval_loss" not in entry:
             return
         step, total = entry["step"], entry["max_steps"] or 1
@@ -121,10 +136,14 @@ def _train(config: TrainConfig, base: Base, data: Data, resume: bool) -> Path | 
         resume=resume,
         on_log=show,
         on_notice=lambda m: err.print(Text(m)),
+        callbacks=[callback(monitor, config.output_dir)],
     )
-    if not trainer.is_world_process_zero():  # under accelerate launch, rank 0 alone writes the outputs
+    # Under accelerate launch, rank 0 alone writes the outputs; a stopped run writes none (its checkpoint holds it).
+    if monitor.stopped_at is not None or not trainer.is_world_process_zero():
         return None
     written = write_outputs(trainer, result, config, base, report, train_examples)
+    done = {"steps": result.steps, "train_loss": result.train_loss, "tokens": result.tokens}
+    monitor.emit("done", **done, seconds=round(result.seconds, 2), adapter=str(written))
     del trainer  # the eval below runs in this process: let the optimizer state go first
     if config.eval_tasks:
         from training.sft.evaluate import evaluate_adapter

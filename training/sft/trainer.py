@@ -136,6 +136,7 @@ def train(
     resume: bool = False,
     on_log: OnLog | None = None,
     on_notice: OnNotice | None = None,
+    callbacks: list[Any] | None = None,
 ) -> tuple[Any, TrainResult]:
     """Fine-tune a LoRA on `train_examples`; returns the trainer (holding the PEFT model) and the figures."""
     from transformers import PrinterCallback, TrainerCallback
@@ -171,7 +172,7 @@ def train(
             eval_dataset=_dataset(eval_examples) if eval_examples else None,
             processing_class=base.tokenizer,
             peft_config=peft_config,
-            callbacks=[Relay()],
+            callbacks=[Relay(), *(callbacks or [])],
         )
     if warm is not None:
         loaded = load_into(trainer.model, warm)

@@ -1,0 +1,56 @@
+"""An ASGI wrapper that lets a request through only with the API key: every route but `/health`.
+
+The key comes as `Authorization: Bearer KEY` (API clients) or as the
+`looptune_key` cookie the dashboard's sign-in sets (a browser cannot add a
+header to a page load); never in a URL, where logs and history would keep it.
+Unknown routes are guarded too, so a wrong key learns nothing about which
+paths exist. It knows nothing of the routes behind it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from agent.serve import replies
+
+COOKIE = "looptune_key"
+OPEN_PATHS = frozenset({"/health", "/login"})  # /login: the sign-in page and its form post, which check the key
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, key: str | None) -> None:
+        self.app, self.key = app, key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.key is None or scope["path"] in OPEN_PATHS or self.admits(scope):
+            await self.app(scope, receive, send)
+            return
+        body = replies.error(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+        await JSONResponse(body, status_code=401)(scope, receive, send)
+
+    def admits(self, scope: Scope) -> bool:
+        assert self.key is not None
+        headers = dict(scope.get("headers") or [])
+        bearer = headers.get(b"authorization", b"")
+        if secrets.compare_digest(bearer, f"Bearer {self.key}".encode()):
+            return True
+        return matches(self.key, cookie_key(headers.get(b"cookie", b"").decode("latin-1")))
+
+
+def matches(key: str, given: str | None) -> bool:
+    return given is not None and secrets.compare_digest(given.encode(), key.encode())
+
+
+def cookie_key(header: str) -> str | None:
+    """The `looptune_key` cookie's value in a Cookie header, if there is one."""
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(header)
+    except CookieError:
+        return None
+    morsel = cookies.get(COOKIE)
+    return morsel.value if morsel is not None else None
