@@ -1,8 +1,8 @@
 """An ASGI wrapper that lets a request through only with the API key: every route but `/health`.
 
 The key comes as `Authorization: Bearer KEY` (API clients) or as the
-`looptune_key` cookie the dashboard's sign-in sets (a browser cannot add a
-header to a page load); never in a URL, where logs and history would keep it.
+`looptune_key` cookie (a browser cannot add a header to a page load); never
+in a URL, where logs and history would keep it.
 Unknown routes are guarded too, so a wrong key learns nothing about which
 paths exist. It knows nothing of the routes behind it.
 """
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from agent.serve import replies
 
 COOKIE = "looptune_key"
-OPEN_PATHS = frozenset({"/health", "/login"})  # /login: the sign-in page and its form post, which check the key
+OPEN_PATHS = frozenset({"/health"})
 
 
 class Guard:
