@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+MAX_JOB_BODY = 64 * 1024  # a job request is a few hundred bytes; metadata is at most 16 short pairs
 
 
 def routes(service: FineTuning) -> list[BaseRoute]:
@@ -69,10 +71,16 @@ class _Api:
 
     async def upload(self, request: Request) -> Response:
         limit = self.service.max_upload_bytes
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:  # the form's own parts besides
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit():  # a chunked body would be spooled to disk whole before any check could run
+            raise Refused(411, "an upload needs a Content-Length header", param="file")
+        if int(declared) > limit + 64 * 1024:  # the form's own parts besides the file
             raise Refused(413, f"the upload is {declared} bytes; the limit is {limit}", param="file")
-        async with request.form(max_files=1, max_fields=4) as form:
+        try:
+            form = await request.form(max_files=1, max_fields=4)
+        except HTTPException as exc:  # a malformed multipart body, or one with more parts than an upload has
+            raise Refused(400, f"not a file upload: {exc.detail}", param="file") from exc
+        try:
             upload, purpose = form.get("file"), form.get("purpose")
             if not isinstance(upload, UploadFile):
                 raise Refused(400, "file: a multipart file part is required", param="file")
@@ -82,6 +90,8 @@ class _Api:
             if len(data) > limit:
                 raise Refused(413, f"the file is over the {limit}-byte upload limit", param="file")
             name = upload.filename or "upload.jsonl"
+        finally:
+            await form.close()  # the spooled temporary file of the upload
         files = self.service.files
         record = await anyio.to_thread.run_sync(files.upload, name, purpose, data)
         return JSONResponse(record.wire())
@@ -105,7 +115,7 @@ class _Api:
     # --- jobs
 
     async def create_job(self, request: Request) -> Response:
-        body = await request.body()
+        body = await _bounded(request, MAX_JOB_BODY)
         try:
             wanted = JobRequest.model_validate_json(body)
         except ValidationError as exc:
@@ -153,6 +163,16 @@ class _Api:
             ids = [c.id for c in found]
             found = found[ids.index(after) + 1 :] if after in ids else []
         return _page([c.wire() for c in found[: limit + 1]], limit)
+
+
+async def _bounded(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` bytes (never read whole first)."""
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise Refused(413, f"the request body is over the {limit}-byte limit")
+    return bytes(body)
 
 
 def _limit(request: Request) -> int:
