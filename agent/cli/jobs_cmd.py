@@ -53,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     events = _action(actions, "events", "a job's events, oldest first", cmd_events)
     events.add_argument("job_id", metavar="ID")
     events.add_argument("--follow", action="store_true", help="keep printing new events until the job finishes")
-    for name, help_text in (("cancel", "cancel a job"), ("pause", "pause a running job"), ("resume", "resume it")):
+    changes = (("cancel", "cancel a job"), ("pause", "pause a running job"), ("resume", "resume a paused job"))
+    for name, help_text in changes:
         _action(actions, name, help_text, cmd_change).add_argument("job_id", metavar="ID")
     _action(actions, "models", "the models the service serves, tuned ones with their job", cmd_models)
 
