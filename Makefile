@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed
 chat: $(STAMP)
 	$(BIN)/looptune chat
 
+# Tests run on two workers (pytest-xdist), a whole test file on one worker at a time: most tests wait on a
+# subprocess or a server, so two cores share the work, and a file's module fixtures are built once.
 test: $(STAMP)
 	$(BIN)/ruff check agent mcp_servers eval training tests bench examples
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadfile
 
 # ruff, and mypy over agent/ eval/ training/ mcp_servers/ (settings in pyproject.toml; zero errors allowed).
 lint: $(STAMP)

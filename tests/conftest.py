@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 from agent.registry import ServerConfig
 
 TESTS = Path(__file__).parent
+FAULTS = "tests/faults/"
+_fault_outcomes: Counter[str] = Counter()
 TOY = TESTS / "servers" / "toy.py"
 WAIT_S = 20
 
@@ -97,3 +100,19 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, bundled_tokenizer) 
     from tests.tiny import save_tiny
 
     return save_tiny(tmp_path_factory.mktemp("tiny-model"), bundled_tokenizer)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the fault and attack suite's cases (tests/faults): once each, by its call phase, or by the setup
+    phase that skipped or failed it."""
+    if not report.nodeid.startswith(FAULTS):
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _fault_outcomes[report.outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    ran = sum(_fault_outcomes.values())
+    if ran:
+        parts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(_fault_outcomes.items()))
+        terminalreporter.write_line(f"fault and attack suite (tests/faults): {ran} cases ran ({parts})")

@@ -20,7 +20,9 @@ def jobs(*words: str, url: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.timeout(300)
-def test_jobs_create_watch_list_events_and_models_drive_a_local_server_end_to_end(tmp_path, tiny_model_dir):
+def test_jobs_create_watch_list_events_and_models_drive_a_local_server_and_bad_files_start_nothing(
+    tmp_path, tiny_model_dir
+):
     train = tmp_path / "train.jsonl"
     train.write_bytes(jsonl([example(city) for city in CITY]))
     with running(tiny_model_dir, "--data-dir", str(tmp_path / "service")) as server:
@@ -56,15 +58,12 @@ def test_jobs_create_watch_list_events_and_models_drive_a_local_server_end_to_en
         refused = jobs("cancel", job_id, url=server.url)
         assert refused.returncode == 1 and "400: " in refused.stderr and "is already succeeded" in refused.stderr
 
-
-def test_a_file_that_does_not_validate_is_reported_line_by_line_before_any_job_starts(tmp_path, tiny_model_dir):
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\nnot json\n')
-    with running(tiny_model_dir, "--data-dir", str(tmp_path / "service")) as server:
-        done = jobs("create", str(bad), "--model", str(tiny_model_dir), url=server.url)
+        bad = tmp_path / "bad.jsonl"  # reported line by line, and no job starts
+        bad.write_text('{"messages": [{"role": "user", "content": "hi"}]}\nnot json\n')
+        done = jobs("create", str(bad), "--model", base, url=server.url)
         assert done.returncode == 2
         assert "line 1: no assistant message" in done.stderr and "line 2: not JSON" in done.stderr
-        assert jobs("list", url=server.url).stdout.count("ftjob-") == 0
+        assert jobs("list", url=server.url).stdout.count("ftjob-") == 1
 
 
 def test_an_unreachable_server_is_one_line_naming_it():
