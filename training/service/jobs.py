@@ -219,12 +219,6 @@ class JobBook:
         job = self.get(job_id)
         self.event(job_id, f"Fine-tuning job {'resumed' if job.resume else 'started'} (training process {pid})")
 
-    def pause_requested(self, job_id: str) -> bool:
-        return self.get(job_id).requested == "pause"
-
-    def cancel_requested(self, job_id: str) -> bool:
-        return self.get(job_id).requested == "cancel"
-
     def progress(self, job_id: str, report: dict[str, Any]) -> None:
         """One line of the training process's events file (training.sft.monitor)."""
         kind = report.get("type")

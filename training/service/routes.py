@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Request], Awaitable[Response]]
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+CANCEL_WAIT_S = 30.0  # a cancelled job's process gets SIGTERM, then SIGKILL after 10 s
 MAX_JOB_BODY = 64 * 1024  # a job request is a few hundred bytes; metadata is at most 16 short pairs
 
 
@@ -136,9 +137,11 @@ class _Api:
 
     async def cancel(self, request: Request) -> Response:
         job = self.service.book.cancel(request.path_params["job_id"])
-        if job.requested == "cancel":  # running: answered once its process is gone (seconds)
+        if job.requested == "cancel":  # running: answered once the runner has seen its process end (seconds)
             await anyio.to_thread.run_sync(self.service.runner.kill, job.id)
-            job = self.service.book.killed(job.id)
+            with anyio.move_on_after(CANCEL_WAIT_S):
+                while not (job := self.service.book.get(job.id)).finished:
+                    await anyio.sleep(0.1)  # the runner notices the exit within its poll interval
         return JSONResponse(job.wire())
 
     async def pause(self, request: Request) -> Response:

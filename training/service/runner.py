@@ -123,8 +123,6 @@ class Runner:
         with self._lock:
             self._child, self._child_job = child, job.id
         self.book.started(job.id, child.pid)
-        if self.book.cancel_requested(job.id):  # cancelled between the claim and now: kill() found no child
-            _terminate(child)
         try:
             code = self._watch(job.id, child, paths.events, offset)
         finally:
@@ -141,8 +139,11 @@ class Runner:
                 break
             except subprocess.TimeoutExpired:
                 offset = _tail(events, offset, lambda e: self.book.progress(job_id, e))
-                if self.book.pause_requested(job_id):
+                wanted = self.book.get(job_id).requested
+                if wanted == "pause":
                     self.book.stop_file(job_id).touch()
+                elif wanted == "cancel":  # also when the request came before kill() could see the process
+                    _terminate(child)
         _tail(events, offset, lambda e: self.book.progress(job_id, e))
         return STOPPED if code == STOPPED else code
 
