@@ -99,15 +99,8 @@ class Store:
 
     def jobs(self, *, after: str | None = None, limit: int | None = None, status: str | None = None) -> list[Job]:
         """Newest first; `after` a job id: the ones created before it (OpenAI's cursor)."""
-        query, args = "SELECT body FROM jobs WHERE 1", list[str | int]()
-        if after is not None:
-            query += " AND seq < (SELECT seq FROM jobs WHERE id = ?)"
-            args.append(after)
-        if status is not None:
-            query += " AND status = ?"
-            args.append(status)
-        query += " ORDER BY seq DESC" + (" LIMIT ?" if limit is not None else "")
-        args += [limit] if limit is not None else []
+        where, given = ("status = ?", [status]) if status is not None else ("1", [])
+        query, args = _newest_first("jobs", where, given, after, limit)
         with self._tx() as db:
             return [_job(row[0]) for row in db.execute(query, args).fetchall()]
 
@@ -124,12 +117,7 @@ class Store:
 
     def events(self, job_id: str, *, after: str | None = None, limit: int | None = None) -> list[Event]:
         """Newest first, as OpenAI lists them; `after` an event id: the ones before it."""
-        query, args = "SELECT body FROM events WHERE job_id = ?", list[str | int]([job_id])
-        if after is not None:
-            query += " AND seq < (SELECT seq FROM events WHERE id = ?)"
-            args.append(after)
-        query += " ORDER BY seq DESC" + (" LIMIT ?" if limit is not None else "")
-        args += [limit] if limit is not None else []
+        query, args = _newest_first("events", "job_id = ?", [job_id], after, limit)
         with self._tx() as db:
             return [Event(**json.loads(row[0])) for row in db.execute(query, args).fetchall()]
 
@@ -171,6 +159,18 @@ class Store:
     def delete_model(self, model_id: str) -> bool:
         with self._tx() as db:
             return db.execute("DELETE FROM models WHERE id = ?", (model_id,)).rowcount > 0
+
+
+def _newest_first(
+    table: str, where: str, args: list[str], after: str | None, limit: int | None
+) -> tuple[str, list[str | int]]:
+    """A cursor page's query: rows matching `where`, newest first, those before the row `after` names."""
+    query, values = f"SELECT body FROM {table} WHERE {where}", list[str | int](args)
+    if after is not None:
+        query += f" AND seq < (SELECT seq FROM {table} WHERE id = ?)"
+        values.append(after)
+    query += " ORDER BY seq DESC" + (" LIMIT ?" if limit is not None else "")
+    return query, values + ([limit] if limit is not None else [])
 
 
 def _dump(record: Any) -> str:
