@@ -23,9 +23,10 @@ import yaml
 
 from agent.fsutil import atomic_write_text
 from training.service.files import FileError, Files
-from training.service.hyper import JobRequest, resolve, train_config
-from training.service.records import Checkpoint, Event, Job, JobError, TunedModel, new_id, now
+from training.service.hyper import Hyperparameters, JobRequest, resolve, train_config
+from training.service.records import Checkpoint, Event, FileRecord, Job, JobError, TunedModel, new_id, now
 from training.service.store import Store
+from training.sft.monitor import STOPPED
 
 UNFINISHED = ("validating_files", "queued", "running", "paused")
 Level = Literal["info", "warn", "error"]
@@ -85,7 +86,7 @@ class JobBook:
         if request.method is not None and request.method.type != "supervised":
             kind = request.method.type
             raise JobRefused(f"method.type {kind!r} is not available: looptune trains supervised only", param="method")
-        unfinished = sum(len(self.store.jobs(status=status)) for status in UNFINISHED)
+        unfinished = self.unfinished()
         if unfinished >= self.max_unfinished:
             raise JobRefused(f"{unfinished} jobs are unfinished; the limit is {self.max_unfinished}", status=429)
         self.files.get(request.training_file, "training_file")  # 404 now for a file that does not exist
@@ -113,6 +114,10 @@ class JobBook:
         self.event(job.id, f"Created fine-tuning job: {job.id}")
         self.event(job.id, f"Validating training file: {job.training_file}")
         return job
+
+    def unfinished(self) -> int:
+        """Jobs that count against the limit: validating, queued, running or paused."""
+        return sum(len(self.store.jobs(status=status)) for status in UNFINISHED)
 
     def get(self, job_id: str) -> Job:
         job = self.store.job(job_id) if re.fullmatch(r"ftjob-[0-9a-f]{24}", job_id) else None
@@ -235,8 +240,6 @@ class JobBook:
 
     def ended(self, job_id: str, code: int, log: Path) -> None:
         """The training process exited with `code`: the job's next state, its model and results."""
-        from training.sft.monitor import STOPPED
-
         job = self.get(job_id)
         if job.finished:  # cancelled by the client's request, which waited for the process to end
             return
@@ -295,7 +298,7 @@ class JobBook:
             raise JobRefused(f"model {model!r}: no such model directory on this server", param="model")
         return model, None  # bundled, a local model directory, or a hub id (loaded when the job runs)
 
-    def _usable(self, file_id: str, param: str) -> Any:
+    def _usable(self, file_id: str, param: str) -> FileRecord:
         try:
             record = self.files.get(file_id, param)
         except FileError as exc:
@@ -351,9 +354,7 @@ class JobBook:
         return out.getvalue().encode("utf-8")
 
 
-def _hyper(job: Job) -> Any:
-    from training.service.hyper import Hyperparameters
-
+def _hyper(job: Job) -> Hyperparameters:
     given = {key: None if value == "auto" else value for key, value in job.hyperparameters.items()}
     return Hyperparameters.model_validate(given)
 

@@ -27,7 +27,6 @@ from typing import Any
 
 from training.service.jobs import JobBook
 from training.service.records import Job
-from training.sft.monitor import STOPPED
 
 log = logging.getLogger("looptune.service")
 POLL_S = 0.5  # how often the runner reads a running job's events and requests
@@ -145,7 +144,7 @@ class Runner:
                 elif wanted == "cancel":  # also when the request came before kill() could see the process
                     _terminate(child)
         _tail(events, offset, lambda e: self.book.progress(job_id, e))
-        return STOPPED if code == STOPPED else code
+        return code
 
 
 def _tail(path: Path, offset: int, handle: Callable[[dict[str, Any]], None]) -> int:

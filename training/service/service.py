@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute
 
 from agent.serve.extension import NotServable
 from training.service.files import Files
-from training.service.jobs import UNFINISHED, Base, JobBook
+from training.service.jobs import Base, JobBook
 from training.service.runner import Runner
 from training.service.store import Store
 
@@ -45,7 +45,7 @@ class FineTuning:
         return routes(self)
 
     def capabilities(self) -> dict[str, Any]:
-        unfinished = sum(len(self.store.jobs(status=status)) for status in UNFINISHED)
+        unfinished = self.book.unfinished()
         fine_tuning: dict[str, Any] = {"methods": ["supervised"], "base": self.base.id, "hyperparameters": list(_HYPER)}
         fine_tuning |= {"max_upload_bytes": self.max_upload_bytes, "max_unfinished_jobs": self.book.max_unfinished}
         fine_tuning |= {"unfinished_jobs": unfinished, "runs_at_once": 1}
