@@ -115,7 +115,10 @@ class _Server:
         forgotten = self.extension is not None and self.extension.forget(model_id)
         if model_id in self.models.entries:
             async with self._place():
-                await anyio.to_thread.run_sync(self.models.remove, model_id)
+                try:
+                    await anyio.to_thread.run_sync(self.models.remove, model_id)
+                except BackendError as exc:  # as the unload route answers it
+                    raise Refused(400, str(exc), param="model", code="invalid_value") from exc
         elif not forgotten:
             raise Refused(404, f"model {model_id!r} does not exist", param="model", code="model_not_found")
         return JSONResponse({"id": model_id, "object": "model", "deleted": True})
