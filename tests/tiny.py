@@ -52,6 +52,9 @@ def teach(directory: Path, tokenizer, traces: list[dict], steps: int = 200, seed
 
     Each trace is rendered by training's own encoder, so a server prompting
     with the same messages and tools sees exactly the tokens it learned.
+    Training stops once every assistant token is the argmax with room to spare
+    (teacher-forced argmax is what greedy decoding replays): a fixed step count
+    took a minute here and starved the server tests beside it on a busy CI.
     """
     import torch
 
@@ -63,12 +66,25 @@ def teach(directory: Path, tokenizer, traces: list[dict], steps: int = 200, seed
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     with torch.enable_grad():
         for _ in range(steps):
-            for example in examples:
-                ids = torch.tensor([example.input_ids])
-                labels = ids.masked_fill(torch.tensor([example.assistant_masks]) == 0, -100)
-                model(input_ids=ids, labels=labels).loss.backward()
-                optimizer.step()
-                optimizer.zero_grad()
+            if all([_step(model, optimizer, example) for example in examples]):
+                break
+        else:
+            raise AssertionError(f"teach: {steps} steps did not make greedy decoding replay the traces")
     model.eval().save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+def _step(model, optimizer, example, margin: float = 0.05) -> bool:
+    """One update on one example; whether, before it, every assistant token was the argmax and the loss under `margin`."""
+    import torch
+
+    ids = torch.tensor([example.input_ids])
+    labels = ids.masked_fill(torch.tensor([example.assistant_masks]) == 0, -100)
+    out = model(input_ids=ids, labels=labels)
+    out.loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    wanted = labels[0, 1:] != -100  # logits at position i predict the token at i + 1
+    guessed = out.logits[0, :-1].argmax(-1)
+    return bool((guessed[wanted] == labels[0, 1:][wanted]).all()) and out.loss.item() < margin
