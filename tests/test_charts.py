@@ -109,3 +109,12 @@ def test_a_single_logged_step_still_draws_and_no_step_at_all_is_refused():
     assert loss_png([(5, 1.0)]).startswith(b"\x89PNG")
     with pytest.raises(ValueError, match="at least one"):
         loss_png([])
+
+
+def test_the_loss_curve_as_svg_keeps_its_text_as_text_and_depends_only_on_the_losses():
+    from training.sft.plot import loss_svg
+
+    chart = loss_svg([(1, 2.5), (2, 2.0), (3, 1.2)], [(2, 2.2)]).decode()
+    assert chart.lstrip().startswith("<?xml") and "<svg" in chart and ">step</text>" in chart
+    assert "<dc:date>" not in chart  # no date stamp: the same points, the same bytes
+    assert loss_svg([(1, 2.5), (2, 2.0)]) == loss_svg([(1, 2.5), (2, 2.0)]) != loss_svg([(1, 2.5), (2, 0.5)])

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -26,3 +28,27 @@ def test_the_own_server_example_registers_lists_and_calls_its_tools():
     assert done.returncode == 0, done.stderr
     assert "notes__add_note" in done.stdout and "notes__list_notes" in done.stdout
     assert "note 1 added: buy milk" in done.stdout
+
+
+@pytest.mark.timeout(300)  # a server start, then a job in a process of its own
+def test_the_fine_tuning_example_uploads_trains_and_asks_the_tuned_model_through_a_real_server(
+    tiny_model_dir, tmp_path
+):
+    import json
+
+    from tests.serving import running
+    from tests.test_finetune_api import CITY, example
+
+    train = tmp_path / "train.jsonl"
+    train.write_text("".join(json.dumps(example(city)) + "\n" for city in CITY))
+    with running(tiny_model_dir, "--data-dir", str(tmp_path / "service")) as server:
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "finetune_api.py"), str(train), "--base-url", server.url]
+            + ["--model", str(tiny_model_dir), "--suffix", "clock", "--ask", "What time is it in Oslo?"],
+            capture_output=True,
+            text=True,
+            timeout=150,  # a tiny job: ~10 s of imports, then seconds of training
+        )
+    assert done.returncode == 0, done.stderr
+    assert "upload: processed" in done.stdout and ": succeeded" in done.stdout
+    assert f"ft:{tiny_model_dir.name}:looptune:clock:" in done.stdout and "answer in " in done.stdout

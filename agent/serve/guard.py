@@ -4,7 +4,9 @@ The key comes as `Authorization: Bearer KEY` (API clients) or as the
 `looptune_key` cookie (a browser cannot add a header to a page load); never
 in a URL, where logs and history would keep it.
 Unknown routes are guarded too, so a wrong key learns nothing about which
-paths exist. It knows nothing of the routes behind it.
+paths exist. `/login` and `/logout` (agent.serve.login) are how a browser
+gets and drops the cookie; a refused browser page load gets the login form
+with its 401. It knows nothing of the routes behind it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import secrets
 from http.cookies import CookieError, SimpleCookie
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.serve import replies
+from agent.serve.login import COOKIE, LOGIN, LOGOUT, login_page, sign_in, sign_out, wants_html
 
-COOKIE = "looptune_key"
 OPEN_PATHS = frozenset({"/health"})
 
 
@@ -26,11 +29,21 @@ class Guard:
         self.app, self.key = app, key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.key is None or scope["path"] in OPEN_PATHS or self.admits(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = replies.error(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
-        await JSONResponse(body, status_code=401)(scope, receive, send)
+        request = Request(scope, receive)
+        if scope["path"] in (LOGIN, LOGOUT):
+            reply = await sign_in(request, self.key) if scope["path"] == LOGIN else sign_out()
+            await reply(scope, receive, send)
+        elif self.key is None or scope["path"] in OPEN_PATHS or self.admits(scope):
+            await self.app(scope, receive, send)
+        elif wants_html(request):
+            query = f"?{request.url.query}" if request.url.query else ""
+            await login_page(request.url.path + query)(scope, receive, send)
+        else:
+            body = replies.error(401, "missing or wrong API key (Authorization: Bearer KEY)", code="invalid_api_key")
+            await JSONResponse(body, status_code=401)(scope, receive, send)
 
     def admits(self, scope: Scope) -> bool:
         assert self.key is not None

@@ -117,7 +117,7 @@ class Runner:
                 cwd=paths.root,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 start_new_session=True,  # its own group: cancel kills whatever it started too
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - a prctl only; the runner thread outlives it
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - a prctl only; the runner thread outlives it
             )
         with self._lock:
             self._child, self._child_job = child, job.id
@@ -176,7 +176,7 @@ def _terminate(child: subprocess.Popen[bytes]) -> None:
         pass
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: the kernel kills it when the runner's thread (the server) dies."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG

@@ -1,7 +1,7 @@
 """The fine-tuning service as `looptune serve` mounts it (agent.serve.extension.Extension).
 
-It joins the store, the uploaded files, the job book and the runner under
-one data dir, names the routes, lists the models finished jobs made, and
+It joins the store, the uploaded files, the job book, the runner and the
+dashboard under one data dir, names the routes, lists the models finished jobs made, and
 says which adapter folder serves one of them. It knows nothing of how chat
 completions are decoded.
 """
@@ -14,6 +14,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from agent.serve.extension import NotServable
+from training.service.dashboard.panel import Dashboard
 from training.service.files import Files
 from training.service.jobs import Base, JobBook
 from training.service.runner import Runner
@@ -31,6 +32,7 @@ class FineTuning:
         self.files = Files(self.store, data_dir / "files")
         self.book = JobBook(self.store, self.files, data_dir / "jobs", base, max_unfinished)
         self.runner = Runner(self.book)
+        self.dashboard = Dashboard(self.store, base, data_dir)
 
     def start(self) -> FineTuning:
         """Queue again what a stopped server left running, and start taking jobs."""
@@ -40,9 +42,10 @@ class FineTuning:
     # --- agent.serve.extension.Extension
 
     def routes(self) -> list[BaseRoute]:
+        from training.service.dashboard.routes import routes as pages
         from training.service.routes import routes
 
-        return routes(self)
+        return routes(self) + pages(self.dashboard)
 
     def capabilities(self) -> dict[str, Any]:
         unfinished = self.book.unfinished()
@@ -74,6 +77,7 @@ class FineTuning:
         return self.store.delete_model(model_id)
 
     def close(self) -> None:
+        self.dashboard.close()
         self.runner.close()
         self.store.close()
 

@@ -1,4 +1,4 @@
-"""A loss curve as a PNG, rendered by matplotlib's Agg canvas (no display, no pyplot state).
+"""A loss curve as a PNG (matplotlib's Agg canvas) or an SVG (its SVG canvas): no display, no pyplot state.
 
 Train loss in blue, eval loss in orange, a light grid at quarter heights,
 the y axis from 0 to the largest loss, steps along x. It knows nothing of
@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -21,9 +23,24 @@ BLUE, ORANGE, GRID = "#3b6fb6", "#e67e22", "#e1e4e8"
 
 def loss_png(train: Sequence[tuple[float, float]], evals: Sequence[tuple[float, float]] = ()) -> bytes:
     """The PNG bytes of train (and eval) loss against step."""
+    buffer = io.BytesIO()
+    # No "Software" text chunk: the file holds the picture and nothing that varies by install.
+    FigureCanvasAgg(_figure(train, evals)).print_png(buffer, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def loss_svg(train: Sequence[tuple[float, float]], evals: Sequence[tuple[float, float]] = ()) -> bytes:
+    """The same chart as an SVG document (text kept as text), for pages that redraw it as training goes."""
+    buffer = io.BytesIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "looptune"}):  # the same points, the same bytes
+        FigureCanvasSVG(_figure(train, evals)).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def _figure(train: Sequence[tuple[float, float]], evals: Sequence[tuple[float, float]]) -> Figure:
     points = [*train, *evals]
     if not points:
-        raise ValueError("loss_png needs at least one (step, loss) point")
+        raise ValueError("a loss chart needs at least one (step, loss) point")
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     axes = figure.add_subplot()
     for series, colour, name in ((train, BLUE, "train"), (evals, ORANGE, "eval")):
@@ -41,7 +58,4 @@ def loss_png(train: Sequence[tuple[float, float]], evals: Sequence[tuple[float, 
     axes.set_ylabel("loss")
     axes.legend(loc="upper right", frameon=False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    # No "Software" text chunk: the file holds the picture and nothing that varies by install.
-    FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
