@@ -76,7 +76,8 @@ def teach(directory: Path, tokenizer, traces: list[dict], steps: int = 200, seed
 
 
 def _step(model, optimizer, example, margin: float = 0.05) -> bool:
-    """One update on one example; whether, before it, every assistant token was the argmax and the loss under `margin`."""
+    """One update on one example; whether, before it, every assistant token was the argmax and the loss was
+    under `margin`."""
     import torch
 
     ids = torch.tensor([example.input_ids])
