@@ -155,3 +155,14 @@ def test_looptune_eval_mounts_universe_toolsets_and_the_oracle_completes_them(tm
     assert main(["eval", str(tasks), "--backend", "oracle", "-o", str(run)]) == 0
     report = json.loads((run / "report.json").read_text())
     assert report["metrics"]["overall"]["completion"] == 1.0 and report["episodes_done"] == 6
+
+
+def test_naming_intents_generates_only_those_and_an_unknown_one_is_refused_with_the_ones_there_are():
+    from eval.families import FamilyError, generate_tasks
+
+    tasks = generate_tasks(["universe", "no_tool"], "train", 12, seed=5, intents=["irrelevant", "missing"])
+    assert len(tasks) == 12 and {t.meta["intent"] for t in tasks} == {"irrelevant", "missing"}
+    assert {t.meta["family"] for t in tasks} == {"universe"}  # no_tool has neither: the 12 all go to universe
+    assert all(not t.expected_calls for t in tasks)
+    with pytest.raises(FamilyError, match="no train intent refuse.*they have: .*irrelevant"):
+        generate_tasks(["universe"], "train", 4, seed=5, intents=["refuse"])

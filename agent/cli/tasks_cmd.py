@@ -37,6 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="P",
         help="generic and universe families: share of tasks whose tools get opaque function/parameter names (Hammer)",
     )
+    gen.add_argument(
+        "--intent",
+        action="append",
+        metavar="NAME",
+        help="only this intent (repeatable), e.g. universe's irrelevant and missing to add refusal data; "
+        "--n is spread over the families that have one",
+    )
     gen.add_argument("-o", "--output", required=True, metavar="FILE")
     gen.set_defaults(handler=_generate)
     actions.add_parser("families", help="list the installed task families").set_defaults(handler=_families)
@@ -85,7 +92,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.masked <= 1.0:
         raise CliError("--masked must be between 0 and 1", code=2)
-    tasks = generate_tasks(args.family, args.split, args.n, args.seed, {"masked": args.masked})
+    tasks = generate_tasks(args.family, args.split, args.n, args.seed, {"masked": args.masked}, args.intent)
     count = write_tasks(Path(args.output), tasks)
     by = Counter((t.meta["family"], t.category) for t in tasks)
     table = Table("family", "category", "tasks", box=None)

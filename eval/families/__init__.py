@@ -57,18 +57,35 @@ def default_families() -> list[str]:
 
 
 def generate_tasks(
-    names: Sequence[str] | None, split: str, n: int, seed: int, options: dict[str, Any] | None = None
+    names: Sequence[str] | None,
+    split: str,
+    n: int,
+    seed: int,
+    options: dict[str, Any] | None = None,
+    intents: Sequence[str] | None = None,
 ) -> list[Task]:
-    """`n` tasks of `split` spread evenly over the named families (`default_families()` when None)."""
+    """`n` tasks of `split` spread evenly over the named families (`default_families()` when None); with
+    `intents`, only those intents, over the families that have one of them."""
     if split not in SPLITS:
         raise FamilyError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if n < 0:
         raise FamilyError("the number of tasks must not be negative")
     families = [load_family(name) for name in (names or default_families())]
+    if intents:
+        families = _having(families, split, set(intents))
     tasks: list[Task] = []
     for family, count in zip(families, shares(n, len(families)), strict=True):
-        tasks.extend(family.generate(count, split, seed, options))
+        tasks.extend(family.generate(count, split, seed, options, set(intents) if intents else None))
     return tasks
+
+
+def _having(families: list[Family], split: str, wanted: set[str]) -> list[Family]:
+    """The families drawing at least one wanted intent in `split`; every wanted intent must be drawn by one."""
+    known = {i.name for f in families for i in f.drawn(split)}
+    if unknown := sorted(wanted - known):
+        offered = ", ".join(sorted(known))
+        raise FamilyError(f"no {split} intent {', '.join(unknown)} in these families; they have: {offered}")
+    return [f for f in families if any(i.name in wanted for i in f.drawn(split))]
 
 
 __all__ = ["SPLITS", "Ctx", "Draft", "Family", "FamilyError", "Intent", "generate_tasks", "load_family"]

@@ -13,7 +13,7 @@ This module knows nothing of servers or of how tasks run.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -134,9 +134,16 @@ class Family:
         """Every template id (family/intent/phrasing) of `split`."""
         return {f"{self.name}/{i.name}/{k}" for i in self.all_intents for k in i.phrasing_ids(split)}
 
-    def generate(self, n: int, split: str, seed: int, options: dict[str, Any] | None = None) -> list[Task]:
-        """`n` tasks of `split`, intents taken in turn so each gets its share."""
-        order = list(self.drawn(split))
+    def generate(
+        self,
+        n: int,
+        split: str,
+        seed: int,
+        options: dict[str, Any] | None = None,
+        intents: Collection[str] | None = None,
+    ) -> list[Task]:
+        """`n` tasks of `split`, intents (all, or those named) taken in turn so each gets its share."""
+        order = [i for i in self.drawn(split) if intents is None or i.name in intents]
         random.Random(f"{seed}/{self.name}/order").shuffle(order)
         return [self._task(order[i % len(order)], i, split, seed, options) for i in range(n)]
 
