@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.errors import LooptuneError
 from agent.fsutil import atomic_write_text
 from training.service.records import new_id, now
 from training.service.runner import die_with_parent
@@ -31,7 +32,7 @@ LOG_TAIL = 2000
 Status = Literal["running", "succeeded", "failed"]
 
 
-class EvaluationError(ValueError):
+class EvaluationError(LooptuneError, ValueError):
     """A request the evaluations refuse (the reason, one line)."""
 
 

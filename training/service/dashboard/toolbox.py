@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
+from agent.errors import LooptuneError
 from agent.hub import Hub, ToolOutcome
 from agent.registry.model import ServerConfig
 
 START_S, CALL_S = 60.0, 120.0
 
 
-class ToolboxError(RuntimeError):
+class ToolboxError(LooptuneError, RuntimeError):
     """The servers could not be started (the reason, one line)."""
 
 
