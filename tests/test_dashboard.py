@@ -195,6 +195,7 @@ def test_the_browser_signs_in_at_the_page_it_asked_for(page, tmp_path):
     page.wait_for_url("**/models")
     page.wait_for_selector("#models tbody tr")
     assert "looptune" in page.title()
+    expect(page.locator("header button", has_text="Sign out")).to_be_visible()
     shot(page, "dashboard-models.png", tmp_path)
 
 

@@ -262,3 +262,8 @@ def test_with_a_key_every_route_wants_it_uploads_have_a_limit_and_ids_cannot_be_
             answer = httpx.get(f"{server.url}/files/{sneaky}/content", headers=keyed, timeout=30)
             assert answer.status_code == 404, (sneaky, answer.text)
         assert list((data_dir / "files").iterdir()) == []
+
+
+def test_a_keyless_server_serves_the_dashboard_without_a_sign_out(shared):
+    page = httpx.get(shared.root + "/", headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "<h1>Jobs</h1>" in page.text and "Sign out" not in page.text

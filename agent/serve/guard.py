@@ -32,6 +32,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Pages show a sign-out only where there is a key to sign out of: they read this, not the key.
+        scope.setdefault("state", {})["keyed"] = self.key is not None
         request = Request(scope, receive)
         if scope["path"] in (LOGIN, LOGOUT):
             reply = await sign_in(request, self.key) if scope["path"] == LOGIN else sign_out()

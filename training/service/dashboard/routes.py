@@ -63,18 +63,19 @@ class _Pages:
 
     def page(self, template: str, title: str) -> Any:
         async def render(request: Request) -> Response:
-            return self._render(template, title)
+            return self._render(request, template, title)
 
         return render
 
     async def job(self, request: Request) -> Response:
         job_id = request.path_params["job_id"]
         if self.dashboard.store.job(job_id) is None:
-            return self._render("missing.html", "No such job", status=404, what=f"job {job_id}")
-        return self._render("job.html", f"Job {job_id}", job_id=job_id)
+            return self._render(request, "missing.html", "No such job", status=404, what=f"job {job_id}")
+        return self._render(request, "job.html", f"Job {job_id}", job_id=job_id)
 
-    def _render(self, template: str, title: str, status: int = 200, **values: Any) -> HTMLResponse:
-        text = PAGES.get_template(template).render(title=title, base=self.dashboard.base.id, **values)
+    def _render(self, request: Request, template: str, title: str, status: int = 200, **values: Any) -> HTMLResponse:
+        keyed = bool(getattr(request.state, "keyed", False))
+        text = PAGES.get_template(template).render(title=title, base=self.dashboard.base.id, keyed=keyed, **values)
         return HTMLResponse(text, status_code=status, headers=SECURITY_HEADERS)
 
 
