@@ -22,7 +22,7 @@ def test_the_loss_points_come_from_metrics_events_oldest_first_with_validation_a
         store.add_event(Event(f"ftevent-{i}", "ftjob-a", i, "info", "m", "metrics", data))
     store.add_event(Event("ftevent-x", "ftjob-a", 9, "info", "Checkpoint created at step 10"))
     store.add_event(Event("ftevent-y", "ftjob-b", 9, "info", "m", "metrics", {"step": 1, "train_loss": 9.0}))
-    dashboard = Dashboard(store, Base("tiny", "tiny"), tmp_path)
+    dashboard = Dashboard(store, Base("tiny", "tiny"), tmp_path, find=lambda model: None)
     assert dashboard.losses("ftjob-a") == ([(5, 2.0), (10, 1.5)], [(10, 1.7)])
     assert dashboard.losses("ftjob-none") == ([], [])
     store.close()
@@ -68,3 +68,22 @@ def test_the_playground_toolbox_lists_and_calls_real_tools_and_reports_a_server_
         assert toolbox.call("calc__nope", {}).is_error
     finally:
         toolbox.close()
+
+
+def test_one_evaluation_runs_at_a_time_and_one_that_fails_keeps_the_eval_cli_s_reason(tmp_path):
+    import time
+
+    import pytest
+
+    from training.service.dashboard.evaluations import EvaluationBusy
+
+    evaluations = Evaluations(tmp_path / "evaluations", str(tmp_path / "no-such-model"))
+    first = evaluations.start("ftjob-a", "ft:x", str(tmp_path / "no-adapter"), b'{"id": "t"}\n')
+    with pytest.raises(EvaluationBusy, match=f"evaluation {first.id} is still running"):
+        evaluations.start("ftjob-a", "ft:x", str(tmp_path / "no-adapter"), b'{"id": "t"}\n')
+    deadline = time.monotonic() + 60
+    while (record := evaluations.get(first.id)) is not None and record.status == "running":
+        assert time.monotonic() < deadline, "the failing evaluation never ended"
+        time.sleep(0.1)  # a poll of a subprocess's outcome on disk, bounded above
+    assert record is not None and record.status == "failed" and record.error
+    assert record.error.startswith("looptune eval exited ") and record.finished_at is not None

@@ -52,6 +52,31 @@ def routes(service: FineTuning) -> list[BaseRoute]:
     ]
 
 
+async def read_upload(request: Request, field: str, limit: int) -> tuple[bytes, str | None, dict[str, str]]:
+    """A multipart form's one file part `field` (at most `limit` bytes, else a 413: never cut short), its
+    filename, and the form's text fields."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():  # a chunked body would be spooled to disk whole before any check could run
+        raise Refused(411, "an upload needs a Content-Length header", param=field)
+    if int(declared) > limit + 64 * 1024:  # the form's own parts besides the file
+        raise Refused(413, f"the upload is {declared} bytes; the limit is {limit}", param=field)
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except HTTPException as exc:  # a malformed multipart body, or one with more parts than an upload has
+        raise Refused(400, f"not a file upload: {exc.detail}", param=field) from exc
+    try:
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile):
+            raise Refused(400, f"{field}: a multipart file part is required", param=field)
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            raise Refused(413, f"the file is over the {limit}-byte upload limit", param=field)
+        texts = {key: value for key, value in form.items() if isinstance(value, str)}
+        return data, upload.filename, texts
+    finally:
+        await form.close()  # the spooled temporary file of the upload
+
+
 def _refusing(handler: Handler) -> Handler:
     """The handler with the service's own errors answered as OpenAI error objects."""
 
@@ -71,30 +96,11 @@ class _Api:
     # --- files
 
     async def upload(self, request: Request) -> Response:
-        limit = self.service.max_upload_bytes
-        declared = request.headers.get("content-length", "")
-        if not declared.isdigit():  # a chunked body would be spooled to disk whole before any check could run
-            raise Refused(411, "an upload needs a Content-Length header", param="file")
-        if int(declared) > limit + 64 * 1024:  # the form's own parts besides the file
-            raise Refused(413, f"the upload is {declared} bytes; the limit is {limit}", param="file")
-        try:
-            form = await request.form(max_files=1, max_fields=4)
-        except HTTPException as exc:  # a malformed multipart body, or one with more parts than an upload has
-            raise Refused(400, f"not a file upload: {exc.detail}", param="file") from exc
-        try:
-            upload, purpose = form.get("file"), form.get("purpose")
-            if not isinstance(upload, UploadFile):
-                raise Refused(400, "file: a multipart file part is required", param="file")
-            if not isinstance(purpose, str):
-                raise Refused(400, "purpose: required (fine-tune)", param="purpose")
-            data = await upload.read(limit + 1)
-            if len(data) > limit:
-                raise Refused(413, f"the file is over the {limit}-byte upload limit", param="file")
-            name = upload.filename or "upload.jsonl"
-        finally:
-            await form.close()  # the spooled temporary file of the upload
-        files = self.service.files
-        record = await anyio.to_thread.run_sync(files.upload, name, purpose, data)
+        data, name, fields = await read_upload(request, "file", self.service.max_upload_bytes)
+        purpose = fields.get("purpose")
+        if purpose is None:
+            raise Refused(400, "purpose: required (fine-tune)", param="purpose")
+        record = await anyio.to_thread.run_sync(self.service.files.upload, name or "upload.jsonl", purpose, data)
         return JSONResponse(record.wire())
 
     async def list_files(self, request: Request) -> Response:

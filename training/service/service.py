@@ -32,7 +32,7 @@ class FineTuning:
         self.files = Files(self.store, data_dir / "files")
         self.book = JobBook(self.store, self.files, data_dir / "jobs", base, max_unfinished)
         self.runner = Runner(self.book)
-        self.dashboard = Dashboard(self.store, base, data_dir)
+        self.dashboard = Dashboard(self.store, base, data_dir, self.find)
 
     def start(self) -> FineTuning:
         """Queue again what a stopped server left running, and start taking jobs."""

@@ -57,20 +57,26 @@ class Evaluations:
     def __init__(self, root: Path, base_spec: str) -> None:
         self.root, self.base_spec = root, base_spec
         self._lock = threading.Lock()
-        self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._procs: dict[str, subprocess.Popen[bytes] | None] = {}  # None: starting
         self._abandoned()
 
     def start(self, job_id: str, model: str, adapter: str, tasks: bytes) -> Evaluation:
         if not tasks.strip():
             raise EvaluationError("the task file is empty")
-        with self._lock:
+        record = Evaluation(new_id("eval"), job_id, model, now())
+        with self._lock:  # the slot is taken here, so two requests at once cannot both start one
             if self._procs:
                 raise EvaluationBusy(f"evaluation {next(iter(self._procs))} is still running: one at a time")
-        record = Evaluation(new_id("eval"), job_id, model, now())
+            self._procs[record.id] = None
         folder = self.root / record.id
-        folder.mkdir(parents=True)
-        (folder / "tasks.jsonl").write_bytes(tasks)
-        self._save(record)
+        try:
+            folder.mkdir(parents=True)
+            (folder / "tasks.jsonl").write_bytes(tasks)
+            self._save(record)
+        except OSError as exc:
+            with self._lock:
+                self._procs.pop(record.id, None)
+            raise EvaluationError(f"could not keep the task file under {folder}: {exc}") from exc
         argv = [sys.executable, "-m", "agent.cli.main", "eval", str(folder / "tasks.jsonl"), "-o", str(folder / "run")]
         argv += ["--model", self.base_spec, "--adapter", adapter, "--max-tokens", MAX_TOKENS]
         # Started by a thread that lives as long as the process: PR_SET_PDEATHSIG fires when the forking
@@ -100,8 +106,9 @@ class Evaluations:
         with self._lock:
             procs = list(self._procs.values())
         for proc in procs:
-            proc.kill()
-            proc.wait(timeout=30)
+            if proc is not None:
+                proc.kill()
+                proc.wait(timeout=30)
 
     def _run(self, record: Evaluation, argv: list[str], started: Future[None]) -> None:
         folder = self.root / record.id
@@ -115,20 +122,23 @@ class Evaluations:
                     preexec_fn=die_with_parent,  # noqa: PLW1509 - a prctl only
                 )
         except OSError as exc:
-            started.set_exception(EvaluationError(f"looptune eval could not start: {exc}"))
+            self._finish(record, None, f"looptune eval could not start: {exc}")
+            started.set_exception(EvaluationError(record.error))
             return
         with self._lock:
             self._procs[record.id] = proc
         started.set_result(None)
         self._finish(record, proc.wait())
 
-    def _finish(self, record: Evaluation, code: int) -> None:
+    def _finish(self, record: Evaluation, code: int | None, error: str | None = None) -> None:
         with self._lock:
             self._procs.pop(record.id, None)
         folder = self.root / record.id
         record.finished_at = now()
         report = folder / "run" / "report.json"
-        if code == 0 and report.is_file():
+        if error is not None:
+            record.status, record.error = "failed", error
+        elif code == 0 and report.is_file():
             overall = json.loads(report.read_text(encoding="utf-8"))["metrics"]["overall"]
             record.status, record.completion, record.episodes = "succeeded", overall["completion"], overall["episodes"]
         else:

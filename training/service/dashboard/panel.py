@@ -5,6 +5,7 @@ It knows nothing of HTTP (routes.py) or of pages (templates/).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.registry.store import load_registry
@@ -17,8 +18,11 @@ Points = list[tuple[float, float]]
 
 
 class Dashboard:
-    def __init__(self, store: Store, base: Base, data_dir: Path, registry: str | None = None) -> None:
+    def __init__(
+        self, store: Store, base: Base, data_dir: Path, find: Callable[[str], str | None], registry: str | None = None
+    ) -> None:
         self.store, self.base = store, base
+        self.find = find  # the service's: a tuned model's adapter folder (NotServable, None when deleted)
         self.evaluations = Evaluations(data_dir / "evaluations", base.spec)
         # The registry the chat uses (bundled servers and the user's own), read when the playground first asks.
         self.toolbox = Toolbox(lambda: load_registry(registry).enabled())
@@ -36,13 +40,6 @@ class Dashboard:
             if isinstance(data.get("valid_loss"), int | float):
                 valid.append((data["step"], float(data["valid_loss"])))
         return train, valid
-
-    def adapter(self, model_id: str) -> str:
-        """The adapter folder of a tuned model (ValueError when it is gone)."""
-        tuned = self.store.model(model_id)
-        if tuned is None or not (Path(tuned.path) / "adapter_config.json").is_file():
-            raise ValueError(f"{model_id}: its adapter is gone (the model was deleted)")
-        return tuned.path
 
     def close(self) -> None:
         self.toolbox.close()

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from agent.serve.app import Refused
+from agent.serve.extension import NotServable
 from training.service.dashboard.evaluations import EvaluationBusy, EvaluationError
 from training.service.dashboard.hardware import hardware
 from training.service.dashboard.toolbox import ToolboxError
+from training.service.routes import read_upload
 from training.sft.plot import loss_svg
 
 if TYPE_CHECKING:
@@ -115,10 +116,12 @@ class _Api:
         if job.status != "succeeded" or job.fine_tuned_model is None:
             raise Refused(400, f"job {job_id} is {job.status}: only a succeeded job's model can be evaluated")
         try:
-            adapter = self.dashboard.adapter(job.fine_tuned_model)
-        except ValueError as exc:
+            adapter = self.dashboard.find(job.fine_tuned_model)
+        except NotServable as exc:
             raise Refused(400, str(exc)) from exc
-        tasks = await _upload(request, "tasks", MAX_TASKS)
+        if adapter is None:
+            raise Refused(400, f"{job.fine_tuned_model} was deleted: there is nothing to evaluate")
+        tasks, _, _ = await read_upload(request, "tasks", MAX_TASKS)
         try:
             record = await anyio.to_thread.run_sync(
                 self.dashboard.evaluations.start, job_id, job.fine_tuned_model, adapter, tasks
@@ -173,19 +176,3 @@ class _Api:
         if job is None:
             raise Refused(404, f"no fine-tuning job {job_id}", param="job_id", code="not_found")
         return job
-
-
-async def _upload(request: Request, field: str, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if not declared.isdigit():
-        raise Refused(411, "an upload needs a Content-Length header", param=field)
-    if int(declared) > limit + 64 * 1024:
-        raise Refused(413, f"the upload is {declared} bytes; the limit is {limit}", param=field)
-    form = await request.form(max_files=1, max_fields=2)
-    try:
-        upload = form.get(field)
-        if not isinstance(upload, UploadFile):
-            raise Refused(400, f"{field}: a multipart file part is required", param=field)
-        return await upload.read(limit + 1)
-    finally:
-        await form.close()

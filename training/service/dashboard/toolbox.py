@@ -52,7 +52,10 @@ class Toolbox:
     def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         hub = self._open()
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(hub.call(name, arguments), self._loop).result(timeout=CALL_S)
+        try:
+            return asyncio.run_coroutine_threadsafe(hub.call(name, arguments), self._loop).result(timeout=CALL_S)
+        except TimeoutError as exc:
+            raise ToolboxError(f"{name} did not answer within {CALL_S:.0f} s") from exc
 
     def close(self) -> None:
         with self._lock:
