@@ -1,4 +1,4 @@
-"""Local backend speed on the bundled model: agent steps, decode tok/s, constraint overhead, int8.
+"""Local backend speed on the bundled model: agent steps, decode tok/s, constraint overhead, int8/int4, llama.cpp.
 
 Run: `.venv/bin/python bench/local_backend.py [--steps 10 --new 40]`. With the
 tasks and calc servers' tools (a ~1,000-token prompt) it plays an agent
@@ -8,7 +8,10 @@ step (the baseline). Decode speed is measured on a story (text that copies
 nothing, so prompt-lookup drafts cannot flatter it). All tensor work runs on
 the backend's tensor thread, baseline included. Targets: step latency >= 4x
 faster, greedy decode >= 3x plain generate, constrained decoding <= 10% slower
-per token. `--int8` decoding is measured for speed and agreement with fp32.
+per token. The shipped adapter is loaded unless `--adapter none`. `--quant int8` and `--quant int4` are
+measured for speed and agreement with fp32. When `llama-cpp-python` is installed (it builds from source in
+minutes: `pip install llama-cpp-python`, kept out of `make test`), llama.cpp decodes the same story from
+the same GGUF in the same run (without the adapter), the ceiling the issue measures against.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.environments import fresh_environment
 from agent.messages import AssistantMessage, SystemMessage, ToolMessage, UserMessage
 from agent.models.loader import load_model
-from agent.models.source import resolve
+from agent.models.shipped import SHIPPED
+from agent.models.source import bundled_gguf, resolve
 
 SYSTEM = "You are a helpful assistant that can call tools. Today is 2026-11-22."
 ASK = "Add a task 'renew passport' due 2026-12-01 with high priority, then tell me what 17.5 * 4 is."
@@ -99,9 +103,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--new", type=int, default=40)
     parser.add_argument("--decode", type=int, default=96, help="tokens for the decode-rate runs")
+    parser.add_argument("--adapter", default="bundled", help="bundled (the shipped LoRA), none, or a folder")
     args = parser.parse_args()
     loaded = worker.run(load_model, resolve("bundled"))
     backend = worker.run(LocalBackend, loaded, LocalSettings())
+    if args.adapter != "none":
+        backend.load_adapter(str(SHIPPED) if args.adapter == "bundled" else args.adapter)
     tools = asyncio.run(tool_specs())
     opening = [SystemMessage(content=SYSTEM), UserMessage(content=ASK)]
     first = backend.prompts.build(ChatRequest(messages=opening, tools=tools), args.new).ids
@@ -154,15 +161,45 @@ def main() -> None:
         f" per forward -> {drafted / forced:.2f}x; drafts accepted {stats.accepted}/{stats.drafted}"
     )
 
-    fast = worker.run(LocalBackend, loaded, LocalSettings(int8=True))
-    rate_int8, _ = backend_rate(fast, story, tools, args.decode)
-    int8_replies = [ask(fast, m, tools, args.new)[1].message for m in prompts]
-    same = sum(a == b for a, b in zip(replies, int8_replies, strict=True))
     calls = sum(bool(r.calls) for r in replies)
+    for quant in ("int8", "int4"):
+        # Same model object, adapter included: the quantized runner reads the base weights plus its factors.
+        fast = worker.run(LocalBackend, loaded, LocalSettings(quant=quant))
+        rate, _ = backend_rate(fast, story, tools, args.decode)
+        steps = [ask(fast, m, tools, args.new) for m in prompts]
+        same = sum(a == b[1].message for a, b in zip(replies, steps, strict=True))
+        latency = sum(seconds for seconds, _ in steps) / len(steps)
+        print(
+            f"--quant {quant}: {rate:.1f} tok/s greedy story decode ({rate / rate_ours:.2f}x fp32);"
+            f" step latency {1000 * latency:.0f} ms ({sum(ours) / len(ours) / latency:.2f}x fp32);"
+            f" {same}/{len(prompts)} agent replies identical to fp32 ({calls} fp32 replies call tools)"
+        )
+    llama = llama_cpp_rate(story_ids, args.decode)
     print(
-        f"int8 (--int8): {rate_int8:.1f} tok/s greedy decode ({rate_int8 / rate_plain:.2f}x plain generate);"
-        f" {same}/{len(prompts)} agent replies identical to fp32 ({calls} fp32 replies call tools)"
+        f"llama.cpp on the same GGUF: {llama:.1f} tok/s"
+        if llama
+        else "llama.cpp: not installed (pip install llama-cpp-python)"
     )
+
+
+def llama_cpp_rate(ids: list[int], n: int) -> float | None:
+    """llama.cpp's greedy decode tok/s after the same prompt (prefill cancelled out), or None if not installed."""
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        return None
+    llm = Llama(model_path=str(bundled_gguf()), n_ctx=4096, n_threads=torch.get_num_threads(), verbose=False)
+
+    def timed(count: int) -> float:
+        llm.reset()
+        began = time.perf_counter()
+        for produced, _ in enumerate(llm.generate(ids, top_k=1, temp=0.0), 1):
+            if produced >= count:
+                break
+        return time.perf_counter() - began
+
+    timed(n)  # warm-up
+    return (n - 1) / (timed(n) - timed(1))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
-"""`looptune serve` under load: latency, throughput, errors and memory at 1, 4 and 16 concurrent clients.
+"""`looptune serve` under load: latency, throughput, errors and memory at 1, 4, 8 and 16 concurrent clients.
 
-Run: `.venv/bin/python bench/serve_load.py [--model tiny|bundled|DIR] [--requests 8] [--max-tokens 24]`.
-The server runs as its own process on loopback; each client sends
-`--requests` chat requests (one tool, greedy, a fixed question) one after
-another. One model serves one request at a time, so more clients mean more
-queueing: requests/s should hold while latency grows. Baseline, same run:
-the same request through the in-process backend (`complete()`), and the
-ratio of HTTP to in-process latency at 1 client (target <= 1.10). Peak RSS
-is the server process's VmHWM. Errors must be 0 (the wait line is sized
-for 16 clients).
+Run: `.venv/bin/python bench/serve_load.py [--model tiny|bundled|DIR] [--requests 8] [--max-tokens 24]
+[--max-batch 8] [--quant fp32|int8|int4]`. The server runs as its own process on loopback; each client
+sends `--requests` chat requests (one tool, greedy, a fixed question) one after another. Requests for the
+same model are decoded together, up to `--max-batch` per forward pass, so more clients should mean more
+requests/s: the target is >= 3x the 1-client rate at 8 clients, with the 1-client p50 unchanged against
+`--max-batch 1` (the one-at-a-time server, measured in the same run unless `--no-baseline`). Also in the
+same run: the same request through the in-process backend (`complete()`), and the ratio of HTTP to
+in-process latency at 1 client (target <= 1.10). Peak RSS is the server process's VmHWM. Errors must be 0
+(the wait line is sized for 16 clients).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from agent.backends import ChatRequest, complete
-from agent.backends.local.backend import LocalBackend
+from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.messages import ToolSpec, UserMessage
 from agent.models.loader import load_model
 from agent.models.shipped import resolve_adapter
@@ -49,8 +49,9 @@ def body(model: str, max_tokens: int) -> dict:
     return {"model": model, "messages": messages, "tools": [TOOL], "max_tokens": max_tokens, "temperature": 0}
 
 
-def start(model: str) -> tuple[subprocess.Popen, str]:
+def start(model: str, max_batch: int, quant: str) -> tuple[subprocess.Popen, str]:
     command = [sys.executable, "-m", "agent.cli.main", "serve", "--model", model, "--port", "0", "--max-waiting", "32"]
+    command += ["--max-batch", str(max_batch), "--quant", quant]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     timer = threading.Timer(300, proc.kill)
     timer.start()
@@ -85,9 +86,9 @@ async def clients(url: str, model: str, count: int, requests: int, max_tokens: i
     return latencies, errors, time.perf_counter() - began
 
 
-def direct(model: str, requests: int, max_tokens: int) -> float:
+def direct(model: str, requests: int, max_tokens: int, quant: str) -> float:
     """Median in-process latency of the same request (the baseline), with the adapter the server uses."""
-    backend = LocalBackend(load_model(resolve(model)))
+    backend = LocalBackend(load_model(resolve(model)), LocalSettings(quant=quant))
     adapter = resolve_adapter(None, model)  # the shipped adapter on the bundled model, as `looptune serve`
     if adapter:
         backend.load_adapter(adapter)
@@ -117,35 +118,56 @@ def tiny_model(folder: Path) -> str:
     return str(save_tiny(folder / "tiny", bundled_tokenizer()))
 
 
+def load(url: str, served: str, count: int, requests: int, max_tokens: int) -> tuple[float, float, float, int]:
+    """(p50 s, p95 s, requests/s, errors) with `count` clients."""
+    latencies, errors, wall = asyncio.run(clients(url, served, count, requests, max_tokens))
+    p50 = statistics.median(latencies)
+    p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else p50
+    return p50, p95, len(latencies) / wall, errors
+
+
+def serve_run(model: str, args: argparse.Namespace, max_batch: int, counts: tuple[int, ...]) -> dict[int, tuple]:
+    """Each client count's figures from one server; prints them and the server's peak RSS."""
+    proc, url = start(model, max_batch, args.quant)
+    try:
+        served = httpx.get(f"{url}/models", timeout=30).json()["data"][0]["id"]
+        asyncio.run(clients(url, served, 1, 1, args.max_tokens))  # warm-up: prefix cache, first-call costs
+        figures = {}
+        for count in counts:
+            figures[count] = p50, p95, rate, errors = load(url, served, count, args.requests, args.max_tokens)
+            line = f"p50 {p50 * 1e3:7.0f} ms  p95 {p95 * 1e3:7.0f} ms  {rate:6.2f} req/s"
+            print(f"  --max-batch {max_batch}, {count:2d} clients: {line}  errors {errors}", flush=True)
+        print(f"  server peak RSS {peak_rss(proc.pid):.2f} GiB")
+        return figures
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tiny", help="tiny, bundled or a model directory")
     parser.add_argument("--requests", type=int, default=8, help="requests per client")
     parser.add_argument("--max-tokens", type=int, default=24)
+    parser.add_argument("--max-batch", type=int, default=8, help="the server's --max-batch")
+    parser.add_argument("--quant", default="fp32", choices=("fp32", "int8", "int4"))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the --max-batch 1 server")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         model = tiny_model(Path(folder)) if args.model == "tiny" else args.model
-        inproc = direct(model, args.requests, args.max_tokens)
-        proc, url = start(model)
-        try:
-            served = httpx.get(f"{url}/models", timeout=30).json()["data"][0]["id"]
-            asyncio.run(clients(url, served, 1, 1, args.max_tokens))  # warm-up: prefix cache, first-call costs
-            print(f"model {args.model}; {args.requests} requests per client, {args.max_tokens} tokens each")
-            single = None
-            for count in (1, 4, 16):
-                latencies, errors, wall = asyncio.run(clients(url, served, count, args.requests, args.max_tokens))
-                p50 = statistics.median(latencies)
-                p95 = statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else p50
-                single = single or p50
-                rate = len(latencies) / wall
-                figures = f"p50 {p50 * 1e3:7.0f} ms  p95 {p95 * 1e3:7.0f} ms  {rate:6.2f} req/s"
-                print(f"{count:2d} clients: {figures}  errors {errors}")
-            print(f"server peak RSS {peak_rss(proc.pid):.2f} GiB")
-            ratio = f"ratio {single / inproc:.2f}"
-            print(f"1 client: HTTP p50 {single * 1e3:.0f} ms vs in-process {inproc * 1e3:.0f} ms: {ratio}")
-        finally:
-            proc.kill()
-            proc.wait()
+        inproc = direct(model, args.requests, args.max_tokens, args.quant)
+        print(f"model {args.model} ({args.quant}); {args.requests} requests per client, {args.max_tokens} tokens each")
+        batched = serve_run(model, args, args.max_batch, (1, 4, 8, 16))
+        single_p50, _, single_rate, _ = batched[1]
+        print(f"8 clients: {batched[8][2] / single_rate:.2f}x the requests/s of 1 client (target >= 3x)")
+        if not args.no_baseline:
+            alone = serve_run(model, args, 1, (1, 8))
+            print(f"1 client p50: {single_p50 * 1e3:.0f} ms vs {alone[1][0] * 1e3:.0f} ms at --max-batch 1")
+            print(f"8 clients: {batched[8][2] / alone[8][2]:.2f}x the requests/s of the --max-batch 1 server")
+        print(
+            f"1 client: HTTP p50 {single_p50 * 1e3:.0f} ms vs in-process {inproc * 1e3:.0f} ms: "
+            f"ratio {single_p50 / inproc:.2f}"
+        )
 
 
 if __name__ == "__main__":

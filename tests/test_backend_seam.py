@@ -76,10 +76,10 @@ def test_build_backend_hands_the_local_options_to_the_local_backend_typed(tiny_m
 
 
 def test_only_the_local_backend_gets_the_local_options_and_all_record_the_same_dict():
-    assert BackendSettings(local=LocalOptions(int8=True)).options() == LocalOptions(int8=True)
-    assert BackendSettings(backend="openai", local=LocalOptions(int8=True)).options() is None
-    recorded = {"constrain": True, "prefix_cache": True, "int8": True}
-    assert BackendSettings(local=LocalOptions(int8=True)).extra() == recorded
+    assert BackendSettings(local=LocalOptions(quant="int4")).options() == LocalOptions(quant="int4")
+    assert BackendSettings(backend="openai", local=LocalOptions(quant="int4")).options() is None
+    recorded = {"constrain": True, "prefix_cache": True, "quant": "int4"}
+    assert BackendSettings(local=LocalOptions(quant="int4")).extra() == recorded
 
 
 # --- capabilities

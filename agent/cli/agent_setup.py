@@ -15,6 +15,7 @@ from rich.text import Text
 
 from agent.backends import Backend, BackendSampler
 from agent.backends.base import describe
+from agent.backends.local.options import DEFAULT_QUANT, QUANTS
 from agent.backends.settings import BackendSettings, LocalOptions, build_backend
 from agent.cli.errors import CliError
 from agent.cli.shortlist_flags import add_shortlist_flags
@@ -89,7 +90,19 @@ def add_local_flags(group) -> None:
     group.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
     group.add_argument("--no-prefix-cache", action="store_true", help="re-prefill the whole prompt every step")
     group.add_argument("--plain-decode", action="store_true", help="one token per forward (no drafts)")
-    group.add_argument("--int8", action="store_true", help="int8 weight-only decoding on CPU (faster, approximate)")
+    group.add_argument(
+        "--quant",
+        choices=QUANTS,
+        help=f"weights decode steps read on CPU: int8/int4 are faster and approximate (default: {DEFAULT_QUANT})",
+    )
+    group.add_argument("--int8", action="store_true", help="the same as --quant int8")
+    group.add_argument(
+        "--max-batch",
+        type=int,
+        default=8,
+        metavar="N",
+        help="concurrent requests decoded together in one forward pass (serve, eval --jobs); 1: one at a time",
+    )
     group.add_argument(
         "--name-prior",
         type=float,
@@ -108,11 +121,20 @@ def local_settings(args: argparse.Namespace) -> LocalOptions:
             raise CliError("--name-prior steers the constrained decoder: it cannot go with --no-constrain", code=2)
         if name_prior < 0:
             raise CliError(f"--name-prior must be 0 or more, not {name_prior}", code=2)
+    quant = getattr(args, "quant", None)
+    if getattr(args, "int8", False):
+        if quant not in (None, "int8"):
+            raise CliError(f"--int8 is --quant int8: it cannot go with --quant {quant}", code=2)
+        quant = "int8"
+    batch = getattr(args, "max_batch", 8)
+    if batch < 1:
+        raise CliError(f"--max-batch must be 1 or more, not {batch}", code=2)
     return LocalOptions(
         constrain=not args.no_constrain,
         prefix_cache=not args.no_prefix_cache,
         plain_decode=args.plain_decode,
-        int8=args.int8,
+        quant=quant or DEFAULT_QUANT,
+        max_batch=batch,
         name_prior=name_prior,
         name_prior_method=getattr(args, "shortlist_method", None) or DEFAULT_METHOD,
         load_in_4bit=args.load_in_4bit,

@@ -57,6 +57,7 @@ class ServeSettings:
     # (0: the model sees every tool sent); a request naming one tool in tool_choice is left as it is.
     shortlist_k: int = 0
     shortlist_method: str = DEFAULT_METHOD
+    max_batch: int = 1  # requests for the same model decoded together (the local backend's max_batch)
 
 
 class Refused(LooptuneError):
@@ -92,7 +93,7 @@ def build_app(
 class _Server:
     def __init__(self, backend: Any, models: ServedModels, settings: ServeSettings, extension: Extension | None):
         self.backend, self.models, self.settings, self.extension = backend, models, settings, extension
-        self.admission = Admission(settings.max_waiting)
+        self.admission = Admission(settings.max_waiting, settings.max_batch)
 
     # --- routes
 
@@ -126,7 +127,11 @@ class _Server:
     async def capabilities(self, request: Request) -> Response:
         body: dict[str, Any] = {"object": "capabilities", "backends": ["local"], "models": list(self.models.entries)}
         body["hardware"] = {"cpu_count": os.cpu_count(), "gpu": _gpu()}
-        body["limits"] = {"max_body_bytes": self.settings.max_body_bytes, "max_waiting": self.settings.max_waiting}
+        body["limits"] = {
+            "max_body_bytes": self.settings.max_body_bytes,
+            "max_waiting": self.settings.max_waiting,
+            "max_batch": self.settings.max_batch,
+        }
         body["shortlist"] = {"k": self.settings.shortlist_k, "method": self.settings.shortlist_method}
         if self.extension is not None:
             body |= self.extension.capabilities()
@@ -136,7 +141,7 @@ class _Server:
         body = _parsed(await self._json(request))
         entry, wanted = await self._entry(body.model), _request(body)
         wanted.tools = self._shortlisted(wanted)
-        place = self._place()  # last: every check that can refuse the request has passed
+        place = self._place(entry.id)  # last: every check that can refuse the request has passed
         if body.stream:
             events = self._stream(place, entry, body, wanted)
             # `leave` again after the response, in case it ended before the stream began.
@@ -270,9 +275,10 @@ class _Server:
             except BackendError as exc:
                 raise Refused(500, f"cannot load {model_id}: {exc}", param="model") from exc
 
-    def _place(self) -> Place:
+    def _place(self, model: str | None = None) -> Place:
+        """A place in line; requests for the same `model` run together, a place without one runs alone."""
         try:
-            return self.admission.enter()
+            return self.admission.enter(model)
         except LineFull as exc:
             raise Refused(429, f"the server is busy ({exc}); retry shortly", code="rate_limit_exceeded") from exc
 

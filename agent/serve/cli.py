@@ -57,6 +57,7 @@ def serve(settings: ServerSettings, mount: Mount | None = None) -> int:
         int(settings.max_body_mb * 2**20),
         shortlist_k=settings.shortlist,
         shortlist_method=settings.shortlist_method,
+        max_batch=settings.local.max_batch,
     )
     if warning:
         print(f"looptune serve: {warning}", file=sys.stderr, flush=True)

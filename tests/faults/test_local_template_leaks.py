@@ -15,6 +15,7 @@ import torch
 
 from agent.backends.base import ChatRequest, Completion, TextDelta
 from agent.backends.local.backend import LocalBackend, LocalSettings
+from agent.backends.local.runner import Pass
 from agent.messages import SystemMessage, UserMessage
 from agent.models.loader import load_model
 from agent.models.source import resolve
@@ -30,13 +31,16 @@ class Writes:
     def __init__(self, backend: LocalBackend, request: ChatRequest, text: str) -> None:
         self.script = backend.tokenizer.encode(text, add_special_tokens=False)
         self.prompt = len(backend.prompts.build(request, 200).ids)
-        self.forward, self.forwards = backend.engine.forward, 0
-        backend.engine.forward = self
+        self.forward, self.forwards = backend.engine.forward_many, 0
+        backend.engine.forward_many = self  # type: ignore[method-assign]  # the real pass, steered
 
-    def __call__(self, ids, cache, keep):
+    def __call__(self, passes):
+        return [self.steer(one.ids, one.cache, one.keep) for one in passes]
+
+    def steer(self, ids, cache, keep):
         self.forwards += 1
         start = cache.get_seq_length()
-        logits = self.forward(ids, cache, keep)
+        logits = self.forward([Pass(ids, cache, keep)])[0]
         steered = torch.full_like(logits, -1e4)
         first = start + len(ids) - logits.shape[0]  # the position of the first row returned
         for row in range(logits.shape[0]):

@@ -40,7 +40,8 @@ def create(options: BackendOptions) -> LocalBackend:
         constrain=own.constrain,
         prefix_cache=own.prefix_cache,
         draft_len=0 if own.plain_decode else LocalSettings.draft_len,
-        int8=own.int8,
+        quant=own.quant,
+        max_batch=own.max_batch,
         name_prior=own.name_prior,
         name_prior_method=own.name_prior_method,
     )

@@ -3,18 +3,19 @@
 Each turn renders the conversation with the model's tool-aware template (or
 the project's Hermes template), reuses the KV cache of the longest known
 token prefix, decodes under the tool-call grammar, and parses tool calls back
-out of the text. A turn is a generator stepped on the tensor thread one
-forward pass at a time (a prefill chunk or a decode step), so cancelling the
-caller stops it within one pass. Nothing is held across steps that a
-consumer must release: a stream that is cancelled, closed late or never
-closed leaves the backend usable. It knows nothing of MCP, the hub or the
-loop: tools arrive as specs.
+out of the text. A turn is a generator that yields each forward pass it
+needs (a prefill chunk or a decode step); the batch driver runs the passes of
+every live turn together on the tensor thread, so concurrent requests (serve,
+`eval --jobs`) share each read of the weights, and cancelling the caller stops
+its turn within one pass. Nothing is held that a consumer must release: a
+stream that is cancelled, closed late or never closed leaves the backend
+usable. It knows nothing of MCP, the hub or the loop: tools arrive as specs.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,10 +31,11 @@ from agent.backends.base import (
     UnsupportedRequest,
     Usage,
 )
-from agent.backends.local import worker
+from agent.backends.local.batch import MAX_BATCH, Driver, Turn, TurnSteps
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
 from agent.backends.local.name_prior import NamePrior
+from agent.backends.local.options import DEFAULT_QUANT, Quant
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
 from agent.backends.local.sampling import Sampler, SamplingParams
@@ -46,7 +48,6 @@ from agent.shortlist import DEFAULT_METHOD, Shortlister, calls_since_user, conve
 from agent.toolcalls import arguments_json
 
 DEFAULT_MAX_TOKENS = 1024
-_END = object()  # the turn generator is exhausted
 
 
 @dataclass
@@ -56,7 +57,8 @@ class LocalSettings:
     constrain: bool = True
     prefix_cache: bool = True
     draft_len: int = 8  # prompt-lookup draft tokens per forward; 0 = plain one-token decoding
-    int8: bool = False  # int8 weight-only decoding: faster, not bit-identical to fp32 (see bench/)
+    quant: Quant = DEFAULT_QUANT  # weights for decode steps: int8/int4 are faster, not bit-identical (see bench/)
+    max_batch: int = MAX_BATCH  # turns decoded together (concurrent requests); 1: one at a time
     max_tokens: int = DEFAULT_MAX_TOKENS
     prefill_chunk: int = PREFILL_CHUNK  # prompt tokens per forward pass: the most a cancel waits for
     # Logits the best-matching listed tool's name gains in a turn's first call (0: off; see name_prior),
@@ -73,7 +75,9 @@ class LocalBackend:
 
     def __init__(self, loaded: Loaded, settings: LocalSettings | None = None) -> None:
         self.loaded, self.settings = loaded, settings or LocalSettings()
-        self.engine = Engine(loaded.model, int8=self.settings.int8)
+        self.engine = Engine(loaded.model, quant=self.settings.quant)
+        # Looked up on each round (not bound once), so a wrapper put on the engine later is used.
+        self.driver = Driver(lambda passes: self.engine.forward_many(passes), self.settings.max_batch)
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
         self.prompts = PromptBuilder(loaded.tokenizer, loaded.model.config)
         self.cache = PrefixCache()
@@ -97,15 +101,15 @@ class LocalBackend:
     # Adapters: the weights change, so every cached prefix is stale. Call these between turns.
     def load_adapter(self, path: str, name: str | None = None) -> str:
         """Load a LoRA adapter and make it active."""
-        return worker.run(self._changing_weights, self.adapters.load, path, name)
+        return self.driver.between_turns(self._changing_weights, self.adapters.load, path, name)
 
     def use_adapter(self, name: str | None) -> None:
         """Switch to a loaded adapter, or to the bare base model with None."""
-        worker.run(self._changing_weights, self.adapters.use, name)
+        self.driver.between_turns(self._changing_weights, self.adapters.use, name)
 
     def unload_adapter(self, name: str | None = None) -> None:
         """Remove an adapter (the active one by default)."""
-        worker.run(self._changing_weights, self.adapters.unload, name)
+        self.driver.between_turns(self._changing_weights, self.adapters.unload, name)
 
     def _changing_weights(self, change, *args):
         self.weights += 1
@@ -116,34 +120,44 @@ class LocalBackend:
             self.engine.refresh()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[BackendEvent]:
-        """Decode one turn on the tensor thread, streaming safe text; cancelling stops it within a forward pass."""
-        turn = self._turn(request)
+        """Decode one turn in the batch driver, streaming safe text; cancelling stops it within a forward pass."""
+        turn = self.driver.submit(self._turn(request))
         try:
-            # A cancelled caller waits for the step in flight (one forward pass), then stops stepping.
-            while (event := await worker.arun(next, turn, _END)) is not _END:
-                if event is not None:
+            while True:
+                # A waiting thread blocks on the turn's queue; a cancelled consumer abandons it (cancel wakes it).
+                events, ended = await anyio.to_thread.run_sync(turn.take, abandon_on_cancel=True)
+                for event in events:
                     yield event
-                if isinstance(event, Completion):
+                    if isinstance(event, Completion):
+                        return
+                if ended:
+                    _raise_turn_error(turn)
                     return
         finally:
-            with anyio.CancelScope(shield=True):  # a cancelled turn still keeps its cache, on the tensor thread
-                await worker.arun(turn.close)
+            turn.cancel()
+            with anyio.CancelScope(shield=True):  # the turn keeps its cache before the next one starts
+                await anyio.to_thread.run_sync(turn.wait_ended)
 
     async def aclose(self) -> None:
-        await worker.arun(self.cache.clear)
+        await anyio.to_thread.run_sync(self.driver.between_turns, self.cache.clear)
 
-    def _turn(self, request: ChatRequest) -> Generator[BackendEvent | None, None, None]:
-        """The turn as steps of at most one forward pass each; None: a step with nothing to show."""
+    def _turn(self, request: ChatRequest) -> TurnSteps:
+        """The turn as the forward passes it needs (`Pass`, sent back their logits) and its events."""
         prompt = self.prompts.build(request, self.settings.max_tokens)
         (generation, cached), weights = self._start(request, prompt), self.weights
         tracker = TextTracker(self.tokenizer, self.prompts.parser, request.stop)
         limit = min(request.max_tokens or self.settings.max_tokens, prompt.room)  # never past the context window
         try:
             yield from self._prefill(prompt, generation, cached)
-            for ids in generation.steps(generation.first, limit):
-                yield TextDelta(text) if (text := tracker.add(ids)) else None
-                if tracker.stopped:
+            produced, pending = 0, [generation.first]
+            while pending and produced < limit:
+                kept = generation.take(pending, limit - produced)
+                produced += len(kept)
+                if kept and (text := tracker.add(kept)):
+                    yield TextDelta(text)
+                if tracker.stopped or generation.stopped or produced >= limit:
                     break
+                pending = yield from generation.advance(limit - produced)
         except GeneratorExit:  # cancelled between two forward passes: the cache covers what ran
             self._keep(generation, weights)
             raise
@@ -159,7 +173,6 @@ class LocalBackend:
         hit = self.cache.lookup(tuple(prompt.ids)) if self.settings.prefix_cache else None
         cache = hit.cache if hit and hit.cache is not None else self.engine.new_cache()
         generation = Generation(
-            self.engine.forward,
             cache,
             Sampler(SamplingParams(request.temperature, request.top_p, request.seed)),
             self.prompts.stop_ids,
@@ -189,11 +202,10 @@ class LocalBackend:
         named = {tool.name: score for tool, score in zip(request.tools, scores, strict=True)}
         return NamePrior.from_scores(named, self.settings.name_prior)
 
-    def _prefill(self, prompt, generation: Generation, cached: int) -> Iterator[None]:
+    def _prefill(self, prompt, generation: Generation, cached: int) -> TurnSteps:
         pin = self.cache.pin if self.settings.prefix_cache and not self.cache.has_pinned(prompt.pinnable) else None
         chunk = self.settings.prefill_chunk
-        for _ in generation.prefill_steps(prompt.ids, cached, len(prompt.pinnable), pin, chunk):
-            yield None
+        yield from generation.prefill_steps(prompt.ids, cached, len(prompt.pinnable), pin, chunk)
 
     def _encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False)
@@ -225,3 +237,8 @@ class LocalBackend:
         # Minified, as the template renders it: the next step's prompt then re-tokenises to the same ids.
         text = arguments if isinstance(arguments, str) else arguments_json(arguments)
         return ToolCall(id=f"call_{uuid.uuid4().hex[:24]}", function=FunctionCall(name=name, arguments=text))
+
+
+def _raise_turn_error(turn: Turn) -> None:
+    if turn.error is not None:
+        raise turn.error

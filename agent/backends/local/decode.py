@@ -3,22 +3,25 @@
 A `Generation` extends a KV cache that covers every token but the last. With
 greedy decoding it verifies prompt-lookup drafts in one forward pass; tokens
 run through the tool-call constraint one by one, so a draft never gets past
-the grammar. Both `prefill_steps()` and `steps()` run one forward pass per
-step, so a caller can stop between any two (a cancelled turn) and the cache
-then covers exactly `tokens[:cache length]`. This module knows nothing of chat
-templates, tool formats or MCP.
+the grammar. It never runs the model itself: `prefill_steps()` and
+`advance()` are generators that yield each forward pass they need as a `Pass`
+and are sent its logits back, so whoever drives them can run the passes of
+several generations as one batch (see `batch`), or stop between any two (a
+cancelled turn); the cache then covers exactly `tokens[:cache length]`. This
+module knows nothing of chat templates, tool formats or MCP.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 
 from agent.backends.local.drafts import propose
+from agent.backends.local.runner import Pass
 from agent.backends.local.sampling import Sampler
 
 
@@ -64,7 +67,6 @@ class DecodeStats:
 class Generation:
     """One assistant turn being decoded on top of a (possibly reused) cache."""
 
-    forward: Forward
     cache: Any
     sampler: Sampler
     stop_ids: frozenset[int]
@@ -81,8 +83,8 @@ class Generation:
 
     def prefill_steps(
         self, prompt: list[int], cached: int, pin_at: int = 0, pin: Any = None, chunk: int = 0
-    ) -> Iterator[None]:
-        """The prefill one forward pass per step (chunks of at most `chunk` tokens); then `first` is set.
+    ) -> Generator[Pass, torch.Tensor, None]:
+        """The prefill, one pass per chunk of at most `chunk` tokens; then `first` is set.
 
         The prompt is split where the pinned prefix ends, so the pin copies a cache of exactly that prefix.
         """
@@ -92,10 +94,8 @@ class Generation:
         logits = None
         for stop in stops:
             for start, end in _pieces(cached, stop, chunk or PREFILL_CHUNK):
-                if logits is not None:
-                    yield
                 began = time.perf_counter()
-                logits = self._forward(prompt[start:end], keep=1)
+                logits = yield from self._forward(prompt[start:end], keep=1)
                 self.stats.prefill_s += time.perf_counter() - began
             if stop < len(prompt):
                 pin(tuple(prompt[:stop]), self.cache)
@@ -103,21 +103,8 @@ class Generation:
         assert logits is not None, "a prompt has at least one uncached token"
         self.first = self._choose(logits[-1])
 
-    def steps(self, first: int, limit: int) -> Iterator[list[int]]:
-        """Yield accepted tokens (stop tokens excluded) until a stop token or `limit` tokens."""
-        produced, pending = 0, [first]
-        while pending and produced < limit:
-            kept = self._take(pending, limit - produced)
-            produced += len(kept)
-            if kept:
-                yield kept
-            if self.stopped or produced >= limit:
-                return
-            started = time.perf_counter()
-            pending = self._advance(limit - produced)
-            self.stats.decode_s += time.perf_counter() - started
-
-    def _take(self, pending: list[int], room: int) -> list[int]:
+    def take(self, pending: list[int], room: int) -> list[int]:
+        """Accept chosen tokens up to the room left (a stop token ends the turn and is not kept)."""
         kept = []
         for token in pending[:room]:
             if token in self.stop_ids:
@@ -127,10 +114,12 @@ class Generation:
         self.tokens.extend(kept)
         return kept
 
-    def _advance(self, room: int) -> list[int]:
-        """One forward pass: the last token plus a draft no longer than the room left."""
+    def advance(self, room: int) -> Generator[Pass, torch.Tensor, list[int]]:
+        """One forward pass: the last token plus a draft no longer than the room left; returns the chosen tokens."""
         draft = self._draft()[: room - 1] if self.draft_len and self.sampler.params.greedy else []
-        logits = self._forward([self.tokens[-1], *draft])
+        began = time.perf_counter()
+        logits = yield from self._forward([self.tokens[-1], *draft])
+        self.stats.decode_s += time.perf_counter() - began
         chosen = []
         for i, row in enumerate(logits):
             token = self._choose(row)
@@ -167,14 +156,16 @@ class Generation:
             self.constraint.accept(token)
         return token
 
-    def _forward(self, ids: list[int], keep: int = 0) -> torch.Tensor:
+    def _forward(self, ids: list[int], keep: int = 0) -> Generator[Pass, torch.Tensor, torch.Tensor]:
         """Logits of the last `keep` positions (0: all); a prefill needs one row, not 49k x prompt length."""
         self.stats.forwards += 1
-        return self.forward(ids, self.cache, keep).float().cpu()
+        logits = yield Pass(ids, self.cache, keep)
+        return logits.float().cpu()
 
 
 def _pieces(start: int, stop: int, chunk: int) -> list[tuple[int, int]]:
-    """[start, stop) in equal pieces of at most `chunk` tokens: no short tail (a few rows would take int8 weights)."""
+    """[start, stop) in equal pieces of at most `chunk` tokens: no short tail (a few rows would take quantized
+    weights)."""
     count = -(-(stop - start) // chunk)
     bounds = [start + (stop - start) * i // count for i in range(count + 1)]
     return list(zip(bounds, bounds[1:], strict=False))

@@ -7,11 +7,15 @@ one (`--no-constrain`, `--plain-decode`, ...).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent.shortlist.select import DEFAULT_METHOD
+
+Quant = Literal["fp32", "int8", "int4"]
+QUANTS: tuple[Quant, ...] = ("fp32", "int8", "int4")
+DEFAULT_QUANT: Quant = "fp32"
 
 
 class LocalOptions(BaseModel):
@@ -22,7 +26,8 @@ class LocalOptions(BaseModel):
     constrain: bool = True  # tool calls constrained to the tool schemas
     prefix_cache: bool = True
     plain_decode: bool = False  # one token per forward (no prompt-lookup drafts)
-    int8: bool = False
+    quant: Quant = DEFAULT_QUANT  # the weights decode steps read (int8/int4: faster, approximate)
+    max_batch: int = Field(default=8, ge=1)  # concurrent turns decoded in one forward pass
     # Logits a turn's first call gains toward the best-matching listed tool (0: off; needs the constraint).
     name_prior: float = Field(default=0.0, ge=0.0)
     name_prior_method: str = DEFAULT_METHOD  # the shortlist method that scores the match
@@ -41,8 +46,8 @@ class LocalOptions(BaseModel):
         extra: dict[str, Any] = {"constrain": self.constrain, "prefix_cache": self.prefix_cache}
         if self.plain_decode:
             extra["draft_len"] = 0
-        if self.int8:
-            extra["int8"] = True
+        if self.quant != DEFAULT_QUANT:
+            extra["quant"] = self.quant
         if self.name_prior:
             extra["name_prior"] = self.name_prior
             extra["name_prior_method"] = self.name_prior_method

@@ -1,15 +1,20 @@
-"""A lean forward pass for Llama-architecture models: fused weights, few ops, growing KV buffers.
+"""A lean forward pass for Llama-architecture models: fused weights, few ops, several sequences at once.
 
 On a CPU a 135M model's decode step is bound by reading weights and by
 per-op dispatch: transformers' modules spend ~40 small ops per layer. This
-runner reads the same weights (with the active LoRA adapter folded in) into
-three fused matrices per layer (qkv, gate+up, down) plus the output
-projection, and runs each layer in about fifteen ops. Every forward pass of a
-turn goes through it, prefill included, so reusing a cached prefix gives the
-same numbers as recomputing it. With `int8`, decode steps (a few rows) read
-int8 copies of the weights instead (approximate). It knows nothing of
-prompts, sampling or adapters beyond reading effective weights; models it
-does not support keep the transformers forward.
+runner reads the same weights into three fused matrices per layer (qkv,
+gate+up, down) plus the output projection (see `weights`: fp32 with the
+active LoRA adapter folded in, optionally int8/int4 for forwards of few
+rows), and runs each layer in about fifteen ops.
+
+`forward_many` runs several sequences in one pass: their rows are stacked for
+every matrix multiply, so the weights are read once for all of them, and only
+attention runs per sequence, each against its own KV cache. A decode step of
+four sequences costs little more than one. Every forward pass of a turn goes
+through here, prefill included, so a cached prefix gives the same numbers as
+recomputing it. It knows nothing of prompts, sampling or adapters beyond
+reading effective weights; models it does not support keep the transformers
+forward.
 """
 
 from __future__ import annotations
@@ -21,7 +26,17 @@ import torch
 import torch.nn.functional as F
 from transformers.cache_utils import Cache
 
-INT8_ROWS = 16  # forwards of at most this many tokens use the int8 weights
+from agent.backends.local.options import Quant
+from agent.backends.local.weights import Matrix
+
+
+@dataclass
+class Pass:
+    """One sequence's part of a forward pass: tokens to append to its cache, and how many last rows to keep."""
+
+    ids: list[int]
+    cache: Cache
+    keep: int = 0  # 0: logits for every row
 
 
 def supported(model: Any) -> bool:
@@ -37,38 +52,6 @@ def supported(model: Any) -> bool:
     )
 
 
-def effective_weight(module: Any) -> torch.Tensor:
-    """A Linear's weight with its active, enabled LoRA adapters added (unmerged PEFT layers)."""
-    base = getattr(module, "base_layer", None)
-    if base is None:
-        return module.weight.detach()
-    weight = base.weight.detach()
-    if getattr(module, "disable_adapters", False) or getattr(module, "merged", False):
-        return weight
-    for name in module.active_adapters:
-        if name in getattr(module, "lora_A", {}):
-            weight = weight + module.get_delta_weight(name).detach()
-    return weight
-
-
-class Matrix:
-    """One fused weight: fp32 for prefill, optionally int8 per-channel for decode steps."""
-
-    def __init__(self, weight: torch.Tensor, int8: bool) -> None:
-        self.weight = weight.contiguous()
-        self.qweight = self.scales = None
-        if int8 and weight.device.type == "cpu":
-            scales = weight.abs().amax(dim=1).clamp(min=1e-8) / 127.0
-            self.qweight = torch.round(weight / scales[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
-            self.scales = scales.to(torch.bfloat16)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.qweight is not None and x.shape[0] <= INT8_ROWS:
-            out = torch.ops.aten._weight_int8pack_mm(x.to(torch.bfloat16), self.qweight, self.scales)
-            return out.to(x.dtype)
-        return F.linear(x, self.weight)
-
-
 @dataclass
 class Layer:
     qkv: Matrix
@@ -79,11 +62,21 @@ class Layer:
     norm_post: torch.Tensor
 
 
+@dataclass
+class Segment:
+    """Where one sequence's rows sit in a batched pass, and how its attention is masked."""
+
+    rows: slice
+    cache: Cache
+    mask: torch.Tensor | None
+    causal: bool
+
+
 class LlamaRunner:
     """The forward pass of a Llama model, from its current (adapter-folded) weights."""
 
-    def __init__(self, model: Any, *, int8: bool = False) -> None:
-        self.model, self.int8 = model, int8
+    def __init__(self, model: Any, *, quant: Quant = "fp32") -> None:
+        self.model, self.quant = model, quant
         config = model.config
         self.heads, self.kv_heads = config.num_attention_heads, config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
@@ -96,18 +89,18 @@ class LlamaRunner:
         inner = self.model.get_decoder() if hasattr(self.model, "get_decoder") else self.model.model
         self.embed = self.model.get_input_embeddings().weight.detach()
         self.norm = inner.norm.weight.detach()
-        self.head = Matrix(effective_weight(self.model.get_output_embeddings()), self.int8)
+        # The tied output projection is the GGUF's Q8_0 embedding table: int4 would lose what int8 keeps.
+        head_quant: Quant = "int8" if self.quant == "int4" else self.quant
+        self.head = Matrix([self.model.get_output_embeddings()], head_quant)
         self.layers = [self._layer(block) for block in inner.layers]
 
     def _layer(self, block: Any) -> Layer:
         attn, mlp = block.self_attn, block.mlp
-        qkv = torch.cat([effective_weight(attn.q_proj), effective_weight(attn.k_proj), effective_weight(attn.v_proj)])
-        gate_up = torch.cat([effective_weight(mlp.gate_proj), effective_weight(mlp.up_proj)])
         return Layer(
-            Matrix(qkv, self.int8),
-            Matrix(effective_weight(attn.o_proj), self.int8),
-            Matrix(gate_up, self.int8),
-            Matrix(effective_weight(mlp.down_proj), self.int8),
+            Matrix([attn.q_proj, attn.k_proj, attn.v_proj], self.quant),
+            Matrix([attn.o_proj], self.quant),
+            Matrix([mlp.gate_proj, mlp.up_proj], self.quant),
+            Matrix([mlp.down_proj], self.quant),
             block.input_layernorm.weight.detach(),
             block.post_attention_layernorm.weight.detach(),
         )
@@ -118,48 +111,67 @@ class LlamaRunner:
         inv_freq = 1.0 / (theta ** (torch.arange(0, self.head_dim, 2, dtype=torch.int64).float() / self.head_dim))
         positions = torch.arange(config.max_position_embeddings, dtype=torch.float32)
         freqs = torch.outer(positions, inv_freq)
-        emb = torch.cat([freqs, freqs], dim=-1)
         device = self.model.device
-        self.cos, self.sin = emb.cos().to(device), emb.sin().to(device)
+        self.cos = torch.cat([freqs, freqs], dim=-1).cos().to(device)
+        # rotate_half(x) * sin == roll(x, half) * [-sin, sin]: the sign lives in the table, one op saved per use.
+        self.sin = torch.cat([-freqs.sin(), freqs.sin()], dim=-1).to(device)
 
-    @torch.no_grad()
     def forward(self, ids: list[int], cache: Cache, keep: int = 0) -> torch.Tensor:
         """Logits [rows, vocab] of the last `keep` positions (0: all), appending `ids` to the cache."""
-        start, count = cache.get_seq_length(), len(ids)
-        x = self.embed[torch.tensor(ids, device=self.embed.device)]
-        cos, sin = self.cos[start : start + count], self.sin[start : start + count]
-        mask = _causal_mask(start, count, x.device)
-        # SDPA's own causal mask is only right when the queries start at position 0.
-        causal = mask is None and count > 1
-        for index, layer in enumerate(self.layers):
-            x = x + self._attention(layer, _rms(x, layer.norm_in, self.eps), cache, index, (cos, sin), mask, causal)
-            x = x + self._mlp(layer, _rms(x, layer.norm_post, self.eps))
-        rows = x[-keep:] if keep else x
-        return self.head(_rms(rows, self.norm, self.eps))
+        return self.forward_many([Pass(ids, cache, keep)])[0]
 
-    def _attention(self, layer: Layer, x, cache: Cache, index: int, rope, mask, causal: bool) -> torch.Tensor:
-        count, d = x.shape[0], self.head_dim
-        q, k, v = layer.qkv(x).split([self.heads * d, self.kv_heads * d, self.kv_heads * d], dim=-1)
-        q = _rotate(q.view(count, self.heads, d).transpose(0, 1), *rope)
-        k = _rotate(k.view(count, self.kv_heads, d).transpose(0, 1), *rope)
-        v = v.view(count, self.kv_heads, d).transpose(0, 1)
-        keys, values = cache.update(k[None], v[None], index)
-        out = F.scaled_dot_product_attention(q[None], keys, values, attn_mask=mask, is_causal=causal, enable_gqa=True)
-        return layer.o(out[0].transpose(0, 1).reshape(count, self.heads * d))
+    @torch.no_grad()
+    def forward_many(self, passes: list[Pass]) -> list[torch.Tensor]:
+        """One pass over several sequences (each with its own cache): each one's logits, in order."""
+        segments, positions, offset = [], [], 0
+        for one in passes:
+            start, count = one.cache.get_seq_length(), len(one.ids)
+            mask = _causal_mask(start, count, self.embed.device)
+            # SDPA's own causal mask is only right when the queries start at position 0.
+            segments.append(Segment(slice(offset, offset + count), one.cache, mask, mask is None and count > 1))
+            positions.append(torch.arange(start, start + count))
+            offset += count
+        ids = torch.tensor([token for one in passes for token in one.ids], device=self.embed.device)
+        x = self.embed[ids]
+        where = torch.cat(positions).to(self.embed.device) if len(positions) > 1 else positions[0].to(x.device)
+        rope = (self.cos[where][:, None, :], self.sin[where][:, None, :])
+        for index, layer in enumerate(self.layers):
+            x = x + self._attention(layer, F.rms_norm(x, x.shape[-1:], layer.norm_in, self.eps), segments, index, rope)
+            x = x + self._mlp(layer, F.rms_norm(x, x.shape[-1:], layer.norm_post, self.eps))
+        kept = [_last(seg.rows, one.keep) for seg, one in zip(segments, passes, strict=True)]
+        rows = x[kept[0]] if len(kept) == 1 else torch.cat([x[k] for k in kept])
+        logits = self.head(F.rms_norm(rows, rows.shape[-1:], self.norm, self.eps))
+        return list(logits.split([k.stop - k.start for k in kept])) if len(kept) > 1 else [logits]
+
+    def _attention(self, layer: Layer, x: torch.Tensor, segments: list[Segment], index: int, rope) -> torch.Tensor:
+        rows, d, heads, kv = x.shape[0], self.head_dim, self.heads, self.kv_heads
+        qkv = layer.qkv(x)
+        # q and k rotate together: one set of ops for both.
+        qk = _rotate(qkv[:, : (heads + kv) * d].view(rows, heads + kv, d), *rope)
+        v = qkv[:, (heads + kv) * d :].view(rows, kv, d)
+        outs = []
+        for seg in segments:
+            q = qk[seg.rows, :heads].transpose(0, 1)
+            keys, values = seg.cache.update(
+                qk[seg.rows, heads:].transpose(0, 1)[None], v[seg.rows].transpose(0, 1)[None], index
+            )
+            out = F.scaled_dot_product_attention(
+                q[None], keys, values, attn_mask=seg.mask, is_causal=seg.causal, enable_gqa=True
+            )
+            outs.append(out[0].transpose(0, 1).reshape(-1, heads * d))
+        return layer.o(outs[0] if len(outs) == 1 else torch.cat(outs))
 
     def _mlp(self, layer: Layer, x: torch.Tensor) -> torch.Tensor:
         gate, up = layer.gate_up(x).chunk(2, dim=-1)
         return layer.down(F.silu(gate) * up)
 
 
-def _rms(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
-    return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
-
-
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
-    return x * cos + rotated * sin
+    return torch.addcmul(x * cos, x.roll(x.shape[-1] // 2, dims=-1), sin)
+
+
+def _last(rows: slice, keep: int) -> slice:
+    return slice(rows.stop - keep, rows.stop) if keep else rows
 
 
 def _causal_mask(start: int, count: int, device: Any) -> torch.Tensor | None:

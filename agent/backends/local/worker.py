@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import anyio
@@ -35,6 +35,15 @@ def _pool() -> ThreadPoolExecutor:
 def _remember_thread() -> None:
     global _thread_id
     _thread_id = threading.get_ident()
+
+
+def on_tensor_thread() -> bool:
+    return threading.get_ident() == _thread_id
+
+
+def submit(fn: Callable[[], Any]) -> Future:
+    """Queue `fn` on the tensor thread without waiting for it (after whatever is queued before it)."""
+    return _pool().submit(fn)
 
 
 def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
