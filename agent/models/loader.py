@@ -120,9 +120,11 @@ class Conversion:
         )
         self.reading: Any = None
         self.readers: dict[tuple[str, str], Any] = {}
-        from gguf import GGUFReader  # the real class, taken before quiet_transformers stands `reader` in for it
+        self.name_maps: dict[tuple[Any, int], Any] = {}
+        # The real ones, taken before quiet_transformers stands `reader` and `name_map` in for them.
+        from gguf import GGUFReader, get_tensor_name_map
 
-        self.reader_class = GGUFReader
+        self.reader_class, self.name_map_function = GGUFReader, get_tensor_name_map
 
     def __enter__(self) -> Conversion:
         self.console.print(
@@ -149,6 +151,14 @@ class Conversion:
         if key not in self.readers:
             self.readers[key] = self.reader_class(path, mode)
         return self.readers[key]
+
+    def name_map(self, arch: Any, n_blocks: int) -> Any:
+        """Stands in for gguf.get_tensor_name_map: transformers asks for it once per module of the model (397
+        times for SmolLM2), and each builds the same table (~13 ms): a third of a first start, now built once."""
+        key = (arch, n_blocks)
+        if key not in self.name_maps:
+            self.name_maps[key] = self.name_map_function(arch, n_blocks)
+        return self.name_maps[key]
 
     def tensors(self, iterable: Iterable[Any], *_args: Any, **_kwargs: Any) -> Iterator[Any]:
         """Stands in for the GGUF converter's tqdm: counts tensors as they are dequantised."""
@@ -242,10 +252,11 @@ class quiet_transformers:
         if self.conversion is not None:  # load_gguf_checkpoint imports the reader class on each call
             import gguf
 
-            self.gguf, self.reader_class = gguf, gguf.GGUFReader
+            self.gguf, self.reader_class, self.name_map = gguf, gguf.GGUFReader, gguf.get_tensor_name_map
             # A function standing in for gguf's class while transformers loads (it offers no way to pass a
             # reader): mypy rightly sees a class replaced, which is the point here.
             gguf.GGUFReader = self.conversion.reader  # type: ignore[misc, assignment]
+            gguf.get_tensor_name_map = self.conversion.name_map
 
     def __exit__(self, *exc: object) -> None:
         from transformers.utils import logging as hf_logging
@@ -255,6 +266,7 @@ class quiet_transformers:
         self.gguf_utils.tqdm = self.tqdm
         if self.conversion is not None:
             self.gguf.GGUFReader = self.reader_class  # type: ignore[misc]  # the class put back (see __enter__)
+            self.gguf.get_tensor_name_map = self.name_map
 
 
 def _no_bar(iterable, *args, **kwargs):
