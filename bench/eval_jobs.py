@@ -38,9 +38,12 @@ def main() -> None:
     parser.add_argument("--tasks", type=Path, default=Path("docs/results/heldout-test.jsonl"))
     parser.add_argument("--n", type=int, default=100, help="the first N tasks of the file")
     parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--keep", type=Path, help="write both runs under this folder (default: a temporary one)")
     parser.add_argument("extra", nargs="*", help="more `looptune eval` flags (after --)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
         subset = Path(folder) / "tasks.jsonl"
         lines = [line for line in args.tasks.read_text().splitlines() if line.strip()][: args.n]
         subset.write_text("\n".join(lines) + "\n")
