@@ -120,3 +120,28 @@ async def test_an_adapter_change_waits_for_the_live_turns_and_no_turn_joins_mean
     assert rounds[at] == ("change", 0, 1)  # no turn live, the second waiting
     assert set(rounds[:at]) == {1}  # the second never joined the first
     assert len(rounds) > at + 1  # and decoded after the change
+
+
+async def test_two_backends_in_one_process_take_turns_on_the_tensor_thread(tiny_model_dir):
+    long_one, short_one = backend(tiny_model_dir), backend(tiny_model_dir)
+    started = threading.Event()
+    forward_many = long_one.engine.forward_many
+
+    def tap(passes):
+        started.set()
+        return forward_many(passes)
+
+    long_one.engine.forward_many = tap  # type: ignore[method-assign]
+    finished: list[str] = []
+
+    async def talk(b, name: str, tokens: int) -> None:
+        await complete(b, ChatRequest([UserMessage(content="write a long poem")], max_tokens=tokens))
+        finished.append(name)
+
+    with anyio.fail_after(WAIT):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(talk, long_one, "long", 300)
+            assert await anyio.to_thread.run_sync(started.wait, WAIT)
+            tg.start_soon(talk, short_one, "short", 4)
+    # Rounds of both drivers alternate on the one thread: the short turn does not wait for the long one.
+    assert finished == ["short", "long"]

@@ -9,8 +9,9 @@ its logits. Turns join between rounds and leave when they finish or are
 cancelled, so a short request never waits for a long one to end, and on a
 memory-bound CPU four turns cost little more than one.
 
-Events go to each turn's own queue, drained by its consumer from the event
-loop through a waiting thread. Work that must not overlap any turn (an
+Each round is one job on the tensor thread's queue, and the next round queues
+behind whatever else is waiting there. Events go to each turn's own queue,
+drained by its consumer from the event loop through a waiting thread. Work that must not overlap any turn (an
 adapter change) runs between rounds once the live turns have ended, and no
 turn joins while it waits. This module knows nothing of prompts, tools or
 HTTP.
@@ -107,9 +108,10 @@ class Driver:
             worker.submit(self._drive)
 
     def _drive(self) -> None:
+        """One round, then queue the next behind whatever else waits for the tensor thread, so other work
+        (another backend's driver, a model load) is never starved by a stream of turns."""
         try:
-            while self._round():
-                pass
+            more = self._round()
         except BaseException as exc:  # a bug or a failed forward: every live turn fails with it
             with self.lock:
                 turns = self.live + list(self.waiting)
@@ -118,6 +120,8 @@ class Driver:
             for turn in turns:
                 self._end(turn, exc)
             raise
+        if more:
+            worker.submit(self._drive)
 
     def _round(self) -> bool:
         """One round; False once nothing is live, waiting or queued (the driver then stops)."""
