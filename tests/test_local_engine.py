@@ -175,3 +175,27 @@ def test_tensor_work_runs_on_one_thread_even_when_nested():
     assert worker.run(outer) == "inner"
     assert anyio.run(worker.arun, outer) == "inner"
     assert len(seen) == 1 and threading.get_ident() not in seen
+
+
+def test_a_lora_adapter_stays_whole_over_int4_base_weights():
+    from peft import LoraConfig, get_peft_model
+
+    model = tiny_llama(seed=7)
+    as_q4_1(model)
+    bare = LlamaRunner(model)
+    torch.manual_seed(7)
+    # k_proj has no LoRA: the fused qkv factors leave its block empty.
+    targets = ["q_proj", "v_proj", "gate_proj", "down_proj"]
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=targets, init_lora_weights=False)
+    tuned = get_peft_model(model, config)
+    exact, fast = LlamaRunner(tuned), LlamaRunner(tuned, quant="int4")
+
+    def decode(runner: LlamaRunner) -> torch.Tensor:
+        cache = growing_cache()
+        runner.forward(IDS[:-1], cache)
+        return runner.forward(IDS[-1:], cache)
+
+    base, folded, unmerged = decode(bare), decode(exact), decode(fast)
+    moved = (folded - base).abs().max()
+    assert moved > 0.1 * folded.abs().max()  # the adapter matters
+    assert (unmerged - folded).abs().max() < 0.05 * moved  # and the int4 path keeps it

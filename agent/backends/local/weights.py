@@ -20,7 +20,6 @@ nothing of layers, caches or prompts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -32,15 +31,19 @@ QUANT_ROWS = 16  # forwards of at most this many rows use the quantized weights
 INT4_GROUP = 32  # the GGUF's own block size: Q4_1 blocks come back exactly
 
 
-@dataclass
 class Lora:
     """An unmerged LoRA delta of a (fused) projection: x -> (x @ a.T) @ b.T, the scaling folded into `b`."""
 
-    a: torch.Tensor  # [rank, in]
-    b: torch.Tensor  # [out, rank]
+    def __init__(self, a: torch.Tensor, b: torch.Tensor) -> None:
+        self.a, self.b = a, b  # [rank, in], [out, rank]
+        # Kept transposed and contiguous: two plain matmuls per call, no transposes on the decode path.
+        self.a_t, self.b_t = a.t().contiguous(), b.t().contiguous()
+
+    def delta(self) -> torch.Tensor:
+        return self.b @ self.a
 
     def __call__(self, x: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
-        return torch.addmm(base, x @ self.a.t(), self.b.t())
+        return torch.addmm(base, x @ self.a_t, self.b_t)
 
 
 def base_weight(module: Any) -> torch.Tensor:
@@ -87,7 +90,7 @@ def fused_lora(modules: list[Any]) -> Lora | None:
             b[row : row + out, col : col + fb.shape[1]] = fb
             col += fb.shape[1]
         row += out
-    return Lora(a.contiguous(), b.contiguous())
+    return Lora(a, b)
 
 
 class Int8:
@@ -135,7 +138,7 @@ class Matrix:
     def __init__(self, modules: list[Any], quant: Quant = "fp32") -> None:
         base = torch.cat([base_weight(m) for m in modules]) if len(modules) > 1 else base_weight(modules[0])
         self.lora = fused_lora(modules)
-        folded = base if self.lora is None else base + self.lora.b @ self.lora.a
+        folded = base if self.lora is None else base + self.lora.delta()
         self.weight = folded.contiguous()
         self.quantized = _quantize(base, quant) if base.device.type == "cpu" else None
         self.kind: Quant = "fp32" if self.quantized is None else quant
