@@ -78,8 +78,8 @@ def test_build_backend_hands_the_local_options_to_the_local_backend_typed(tiny_m
 def test_only_the_local_backend_gets_the_local_options_and_all_record_the_same_dict():
     assert BackendSettings(local=LocalOptions(quant="int4")).options() == LocalOptions(quant="int4")
     assert BackendSettings(backend="openai", local=LocalOptions(quant="int4")).options() is None
-    recorded = {"constrain": True, "prefix_cache": True, "quant": "int4"}
-    assert BackendSettings(local=LocalOptions(quant="int4")).extra() == recorded
+    recorded = {"constrain": True, "prefix_cache": True, "quant": "fp32"}
+    assert BackendSettings(local=LocalOptions(quant="fp32")).extra() == recorded
 
 
 # --- capabilities

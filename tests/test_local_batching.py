@@ -69,6 +69,8 @@ async def test_concurrent_turns_decode_together_and_answer_what_they_answer_one_
     assert [results[i].message for i in range(len(requests))] == [e.message for e in expected]
     # Sharing passes: fewer rounds than the passes the turns needed one at a time.
     assert together.driver.rounds < alone.driver.rounds
+    # Every conversation's cache is kept for its next step (none evicted by the others).
+    assert len(together.cache.recent) == len(requests)
 
 
 async def test_a_turn_that_fails_fails_alone_and_the_others_finish(tiny_model_dir):

@@ -78,7 +78,7 @@ def test_the_name_prior_needs_the_constraint():
 
 
 def test_local_options_give_the_extra_dict_run_settings_have_always_recorded():
-    assert LocalOptions().extra() == {"constrain": True, "prefix_cache": True}
+    assert LocalOptions().extra() == {"constrain": True, "prefix_cache": True, "quant": "int4"}
     assert LOCAL.extra() == {
         "constrain": True,
         "prefix_cache": True,

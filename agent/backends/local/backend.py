@@ -35,7 +35,7 @@ from agent.backends.local.batch import MAX_BATCH, Driver, Turn, TurnSteps
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
 from agent.backends.local.name_prior import NamePrior
-from agent.backends.local.options import DEFAULT_QUANT, Quant
+from agent.backends.local.options import Quant
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.prompt import PromptBuilder
 from agent.backends.local.sampling import Sampler, SamplingParams
@@ -57,7 +57,9 @@ class LocalSettings:
     constrain: bool = True
     prefix_cache: bool = True
     draft_len: int = 8  # prompt-lookup draft tokens per forward; 0 = plain one-token decoding
-    quant: Quant = DEFAULT_QUANT  # weights for decode steps: int8/int4 are faster, not bit-identical (see bench/)
+    # Weights for decode steps: int8/int4 are faster, not bit-identical. The library is exact unless asked;
+    # the CLI's default (LocalOptions) is the measured DEFAULT_QUANT.
+    quant: Quant = "fp32"
     max_batch: int = MAX_BATCH  # turns decoded together (concurrent requests); 1: one at a time
     max_tokens: int = DEFAULT_MAX_TOKENS
     prefill_chunk: int = PREFILL_CHUNK  # prompt tokens per forward pass: the most a cancel waits for
@@ -80,7 +82,10 @@ class LocalBackend:
         self.driver = Driver(lambda passes: self.engine.forward_many(passes), self.settings.max_batch)
         self.model, self.tokenizer = loaded.model, loaded.tokenizer
         self.prompts = PromptBuilder(loaded.tokenizer, loaded.model.config)
-        self.cache = PrefixCache()
+        # Room for every concurrent conversation's latest turn: with fewer, turns decoded together evict
+        # each other's caches and every step re-reads its whole conversation.
+        batch = self.settings.max_batch
+        self.cache = PrefixCache(pinned=max(4, batch), recent=batch + 2)
         self.adapters = Adapters(loaded.model, loaded.source.name)
         self.weights = 0  # bumped when an adapter changes the weights: a turn decoding across it keeps no cache
         self.last_stats = DecodeStats()
@@ -179,6 +184,7 @@ class LocalBackend:
             constraint=self._constraint(request),
             draft_len=self.settings.draft_len,
             encode=self._encode,
+            draft_room=self.driver.draft_room,
         )
         return generation, hit.length if hit else 0
 

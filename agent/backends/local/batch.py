@@ -29,10 +29,14 @@ import torch
 
 from agent.backends.local import worker
 from agent.backends.local.runner import Pass
+from agent.backends.local.weights import QUANT_ROWS
 
 T = TypeVar("T")
 TurnSteps = Generator[Any, torch.Tensor | None, None]  # yields Pass (sent logits) or an event (sent None)
 MAX_BATCH = 8  # turns decoded together; more wait for a place (a batch of 8 is ~3x the cost of one here)
+# Rows one round should carry at most through drafts: a draft is nearly free for one turn, but every row
+# costs compute once several turns share a pass, and past QUANT_ROWS the pass falls back to fp32 weights.
+ROW_BUDGET = QUANT_ROWS
 
 
 class Turn:
@@ -77,6 +81,10 @@ class Driver:
         self.jobs: deque[tuple[Callable[[], Any], Future]] = deque()
         self.running = False
         self.rounds = 0  # forward passes run (a round with several turns counts once)
+
+    def draft_room(self) -> int:
+        """Draft tokens each live turn may verify in the next round, so the round stays within ROW_BUDGET."""
+        return max(0, ROW_BUDGET // max(1, len(self.live)) - 1)
 
     def submit(self, steps: TurnSteps) -> Turn:
         """Queue a turn; it joins at the next round with room."""

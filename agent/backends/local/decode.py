@@ -74,6 +74,7 @@ class Generation:
     constraint: Constraint | None = None
     draft_len: int = 0  # most draft tokens per forward; 0: one token per forward (the plain path)
     encode: Callable[[str], list[int]] | None = None  # turns text the grammar forces into draft tokens
+    draft_room: Callable[[], int] | None = None  # the most draft tokens the next pass may carry (batching)
     stats: DecodeStats = field(default_factory=DecodeStats)
     stopped: bool = False
     first: int = -1  # the token the prefill chose
@@ -117,6 +118,8 @@ class Generation:
     def advance(self, room: int) -> Generator[Pass, torch.Tensor, list[int]]:
         """One forward pass: the last token plus a draft no longer than the room left; returns the chosen tokens."""
         draft = self._draft()[: room - 1] if self.draft_len and self.sampler.params.greedy else []
+        if self.draft_room is not None:
+            draft = draft[: self.draft_room()]
         began = time.perf_counter()
         logits = yield from self._forward([self.tokens[-1], *draft])
         self.stats.decode_s += time.perf_counter() - began
