@@ -78,8 +78,9 @@ def test_build_backend_hands_the_local_options_to_the_local_backend_typed(tiny_m
 def test_only_the_local_backend_gets_the_local_options_and_all_record_the_same_dict():
     assert BackendSettings(local=LocalOptions(quant="int4")).options() == LocalOptions(quant="int4")
     assert BackendSettings(backend="openai", local=LocalOptions(quant="int4")).options() is None
-    recorded = {"constrain": True, "prefix_cache": True, "quant": "fp32"}
+    recorded = {"constrain": True, "prefix_cache": True}  # fp32: as every run before --quant recorded it
     assert BackendSettings(local=LocalOptions(quant="fp32")).extra() == recorded
+    assert BackendSettings(local=LocalOptions()).extra() == recorded | {"quant": "int4"}
 
 
 # --- capabilities

@@ -86,6 +86,7 @@ def test_local_options_give_the_extra_dict_run_settings_have_always_recorded():
         "name_prior": 2.5,
         "name_prior_method": "lexical",
         "device": "cpu",
+        "quant": "int4",
     }
     assert BackendSettings(backend="openai", local=LOCAL).extra() == {}
 

@@ -44,9 +44,11 @@ class LocalOptions(BaseModel):
         return self
 
     def extra(self) -> dict[str, Any]:
-        """The dict eval and trace runs record as `backend_options`: what differs from the defaults, and
-        always the two switches and the weights' precision (a resumed run must not change it)."""
-        extra: dict[str, Any] = {"constrain": self.constrain, "prefix_cache": self.prefix_cache, "quant": self.quant}
+        """The dict eval and trace runs record as `backend_options`: what differs from the defaults, always
+        the two switches, and the weights' precision unless fp32 (a resumed run must not change it)."""
+        extra: dict[str, Any] = {"constrain": self.constrain, "prefix_cache": self.prefix_cache}
+        if self.quant != "fp32":  # fp32 was every run's precision before --quant: such runs resume with it
+            extra["quant"] = self.quant
         if self.plain_decode:
             extra["draft_len"] = 0
         if self.name_prior:
