@@ -126,3 +126,20 @@ def test_serve_flags_become_typed_settings_with_the_adapters_and_local_options()
     assert settings.adapters == [("tuned", "out/a"), ("b", "out/b")] and settings.port == 0
     assert (settings.model, settings.shortlist, settings.api_key) == ("bundled", 0, "k")
     assert settings.local.plain_decode and settings.local.constrain
+
+
+def test_quant_and_batch_flags_become_local_options_and_a_clash_names_both_flags():
+    from agent.cli.errors import CliError
+    from agent.cli.main import build_parser
+    from agent.cli.serve_cmd import server_settings
+
+    def local(*flags: str) -> LocalOptions:
+        return server_settings(build_parser().parse_args(["serve", "--api-key", "k", *flags])).local
+
+    assert (local().quant, local().max_batch) == ("int4", 8)
+    assert (local("--quant", "fp32", "--max-batch", "2").quant, local("--max-batch", "2").max_batch) == ("fp32", 2)
+    assert local("--int8").quant == "int8"
+    with pytest.raises(CliError, match="--int8 is --quant int8: it cannot go with --quant int4"):
+        local("--int8", "--quant", "int4")
+    with pytest.raises(CliError, match="--max-batch must be 1 or more, not 0"):
+        local("--max-batch", "0")
