@@ -15,7 +15,7 @@ from rich.text import Text
 
 from agent.backends import Backend, BackendSampler
 from agent.backends.base import describe
-from agent.backends.local.options import DEFAULT_QUANT, QUANTS
+from agent.backends.local.options import DEFAULT_MAX_BATCH, DEFAULT_QUANT, QUANTS
 from agent.backends.settings import BackendSettings, LocalOptions, build_backend
 from agent.cli.errors import CliError
 from agent.cli.shortlist_flags import add_shortlist_flags
@@ -99,7 +99,7 @@ def add_local_flags(group) -> None:
     group.add_argument(
         "--max-batch",
         type=int,
-        default=8,
+        default=DEFAULT_MAX_BATCH,
         metavar="N",
         help="concurrent requests decoded together in one forward pass (serve, eval --jobs); 1: one at a time",
     )
@@ -126,7 +126,7 @@ def local_settings(args: argparse.Namespace) -> LocalOptions:
         if quant not in (None, "int8"):
             raise CliError(f"--int8 is --quant int8: it cannot go with --quant {quant}", code=2)
         quant = "int8"
-    batch = getattr(args, "max_batch", 8)
+    batch = getattr(args, "max_batch", DEFAULT_MAX_BATCH)
     if batch < 1:
         raise CliError(f"--max-batch must be 1 or more, not {batch}", code=2)
     return LocalOptions(

@@ -28,12 +28,13 @@ from typing import Any, TypeVar
 import torch
 
 from agent.backends.local import worker
+from agent.backends.local.options import DEFAULT_MAX_BATCH
 from agent.backends.local.runner import Pass
 from agent.backends.local.weights import QUANT_ROWS
 
 T = TypeVar("T")
 TurnSteps = Generator[Any, torch.Tensor | None, None]  # yields Pass (sent logits) or an event (sent None)
-MAX_BATCH = 8  # turns decoded together; more wait for a place (a batch of 8 is ~3x the cost of one here)
+MAX_BATCH = DEFAULT_MAX_BATCH
 # Rows one round should carry at most through drafts: a draft is nearly free for one turn, but every row
 # costs compute once several turns share a pass, and past QUANT_ROWS the pass falls back to fp32 weights.
 ROW_BUDGET = QUANT_ROWS

@@ -33,11 +33,6 @@ class Engine:
             return "transformers"
         return "lean runner" if self.quant == "fp32" else f"lean runner ({self.quant})"
 
-    @property
-    def batches(self) -> bool:
-        """Whether one pass can carry several sequences (else `forward_many` runs them one by one)."""
-        return self.runner is not None
-
     def forward(self, ids: list[int], cache: Any, keep: int) -> torch.Tensor:
         """Logits [rows, vocab] for `ids` appended to `cache`."""
         return self.forward_many([Pass(ids, cache, keep)])[0]
