@@ -73,6 +73,34 @@ async def test_concurrent_turns_decode_together_and_answer_what_they_answer_one_
     assert len(together.cache.recent) == len(requests)
 
 
+async def test_concurrent_turns_of_one_conversation_copy_its_cached_prefix_instead_of_prefilling_it(tiny_model_dir):
+    b = backend(tiny_model_dir, max_batch=4)
+    request = ChatRequest([UserMessage(content="Say something about the sea.")], max_tokens=8)
+    with anyio.fail_after(WAIT):
+        first = await complete(b, request)  # no system turn: nothing pinned, only this conversation is kept
+    first_pass: dict[int, int] = {}  # each turn's cache: the rows of its first pass (the uncached prompt)
+    forward_many = b.engine.forward_many
+
+    def counted(passes):
+        for p in passes:
+            first_pass.setdefault(id(p.cache), len(p.ids))
+        return forward_many(passes)
+
+    b.engine.forward_many = counted
+    results = []
+    with anyio.fail_after(WAIT):
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(lambda: _append(results, complete(b, request)))
+    assert [r.message for r in results] == [first.message] * 4
+    # One turn extends the kept conversation; the other three copy the prefix it borrowed: none prefills it.
+    assert list(first_pass.values()) == [1, 1, 1, 1] and b.cache.lent == []
+
+
+async def _append(results: list, call) -> None:
+    results.append(await call)
+
+
 async def test_a_turn_that_fails_fails_alone_and_the_others_finish(tiny_model_dir):
     b = backend(tiny_model_dir)
     huge = ChatRequest([UserMessage(content="word " * 5000)], max_tokens=4)

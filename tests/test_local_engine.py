@@ -148,10 +148,29 @@ def test_the_prefix_cache_prefers_the_longest_match_and_never_consumes_pinned_en
     cache.keep(tuple(IDS), convo)
     hit = cache.lookup(tuple(IDS + [3]))
     assert hit.length == len(IDS) and hit.cache is convo
+    cache.release(convo)  # the borrower ended without keeping it
     assert cache.lookup(tuple(IDS + [3])).length == 6  # the conversation was handed over; the pin remains
     assert cache.lookup((99, 98, 97)).cache is None
     cache.clear()
     assert cache.lookup(tuple(IDS)).cache is None
+
+
+def test_a_conversation_on_loan_is_copied_for_a_concurrent_turn_up_to_the_prefix_it_was_lent_for():
+    cache, runner = PrefixCache(), LlamaRunner(tiny_llama(seed=5))
+    convo = growing_cache()
+    runner.forward(IDS, convo)
+    cache.keep(tuple(IDS), convo)
+    first = cache.lookup(tuple(IDS + [3]))
+    assert first.cache is convo and first.length == len(IDS)
+    runner.forward([3, 4, 5], convo)  # the borrower writes past the prefix it was lent
+    second = cache.lookup(tuple(IDS + [9]))
+    assert second.cache is not convo and second.length == len(IDS) == second.cache.get_seq_length()
+    for own, lent in zip(second.cache.layers, convo.layers, strict=True):
+        assert torch.equal(own.keys, lent.keys[..., : len(IDS), :])
+    cache.keep(tuple(IDS + [3, 4, 5]), convo)  # the turn ended: the loan with it
+    assert cache.lent == []
+    cache.release(second.cache)  # a turn that kept nothing (a failed pass) ends its loan the same way
+    assert cache.lookup(tuple(IDS + [3, 4, 5, 6])).cache is convo
 
 
 def test_top_p_sampling_only_draws_from_the_nucleus():

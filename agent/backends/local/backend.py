@@ -149,9 +149,9 @@ class LocalBackend:
     def _turn(self, request: ChatRequest) -> TurnSteps:
         """The turn as the forward passes it needs (`Pass`, sent back their logits) and its events."""
         prompt = self.prompts.build(request, self.settings.max_tokens)
-        (generation, cached), weights = self._start(request, prompt), self.weights
         tracker = TextTracker(self.tokenizer, self.prompts.parser, request.stop)
         limit = min(request.max_tokens or self.settings.max_tokens, prompt.room)  # never past the context window
+        (generation, cached), weights = self._start(request, prompt), self.weights  # a loan: ends on every path below
         try:
             yield from self._prefill(prompt, generation, cached)
             produced, pending = 0, [generation.first]
@@ -165,6 +165,9 @@ class LocalBackend:
                 pending = yield from generation.advance(limit - produced)
         except GeneratorExit:  # cancelled between two forward passes: the cache covers what ran
             self._keep(generation, weights)
+            raise
+        except BaseException:  # a failed pass may have left the cache half-written: drop it, end its loan
+            self.cache.release(generation.cache)
             raise
         self._keep(generation, weights)
         self.last_stats = generation.stats
@@ -219,6 +222,7 @@ class LocalBackend:
     def _keep(self, generation: Generation, weights: int) -> None:
         """Hand the turn's cache to the prefix cache, cropped to the tokens it covers (a prefix of `tokens`)."""
         if not self.settings.prefix_cache or weights != self.weights or not generation.cache.get_seq_length():
+            self.cache.release(generation.cache)
             return
         covered = min(generation.cache.get_seq_length(), len(generation.tokens))
         extra = generation.cache.get_seq_length() - covered
