@@ -149,17 +149,18 @@ class LlamaRunner:
         # q and k rotate together: one set of ops for both.
         qk = _rotate(qkv[:, : (heads + kv) * d].view(rows, heads + kv, d), *rope)
         v = qkv[:, (heads + kv) * d :].view(rows, kv, d)
+        # Heads first, once for all sequences; each sequence's rows are then one split away.
+        sizes = [seg.rows.stop - seg.rows.start for seg in segments]
+        qk_parts, v_parts = qk.transpose(0, 1).split(sizes, 1), v.transpose(0, 1).split(sizes, 1)
         outs = []
-        for seg in segments:
-            q = qk[seg.rows, :heads].transpose(0, 1)
-            keys, values = seg.cache.update(
-                qk[seg.rows, heads:].transpose(0, 1)[None], v[seg.rows].transpose(0, 1)[None], index
-            )
+        for seg, qk_part, v_part in zip(segments, qk_parts, v_parts, strict=True):
+            keys, values = seg.cache.update(qk_part[None, heads:], v_part[None], index)
             out = F.scaled_dot_product_attention(
-                q[None], keys, values, attn_mask=seg.mask, is_causal=seg.causal, enable_gqa=True
+                qk_part[None, :heads], keys, values, attn_mask=seg.mask, is_causal=seg.causal, enable_gqa=True
             )
-            outs.append(out[0].transpose(0, 1).reshape(-1, heads * d))
-        return layer.o(outs[0] if len(outs) == 1 else torch.cat(outs))
+            outs.append(out[0])
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, 1)
+        return layer.o(out.transpose(0, 1).reshape(rows, heads * d))
 
     def _mlp(self, layer: Layer, x: torch.Tensor) -> torch.Tensor:
         gate, up = layer.gate_up(x).chunk(2, dim=-1)
