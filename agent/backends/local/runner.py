@@ -154,9 +154,11 @@ class LlamaRunner:
         qk_parts, v_parts = qk.transpose(0, 1).split(sizes, 1), v.transpose(0, 1).split(sizes, 1)
         outs = []
         for seg, qk_part, v_part in zip(segments, qk_parts, v_parts, strict=True):
-            keys, values = seg.cache.update(qk_part[None, heads:], v_part[None], index)
+            # Slice, then add the batch dimension: its stride then follows the heads', which keeps SDPA on its
+            # fast path (a batch stride left over from before the slice sends it down a slower one).
+            keys, values = seg.cache.update(qk_part[heads:][None], v_part[None], index)
             out = F.scaled_dot_product_attention(
-                qk_part[None, :heads], keys, values, attn_mask=seg.mask, is_causal=seg.causal, enable_gqa=True
+                qk_part[:heads][None], keys, values, attn_mask=seg.mask, is_causal=seg.causal, enable_gqa=True
             )
             outs.append(out[0])
         out = outs[0] if len(outs) == 1 else torch.cat(outs, 1)
