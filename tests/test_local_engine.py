@@ -8,12 +8,13 @@ import threading
 import anyio
 import pytest
 import torch
+from transformers import DynamicCache
 
 from agent.backends.local import worker
 from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.drafts import propose
 from agent.backends.local.engine import Engine
-from agent.backends.local.kv import growing_cache
+from agent.backends.local.kv import copy_prefix, growing_cache
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.runner import LlamaRunner, supported
 from agent.backends.local.sampling import Sampler, SamplingParams
@@ -156,7 +157,7 @@ def test_the_prefix_cache_prefers_the_longest_match_and_never_consumes_pinned_en
 
 
 def test_a_conversation_on_loan_is_copied_for_a_concurrent_turn_up_to_the_prefix_it_was_lent_for():
-    cache, runner = PrefixCache(), LlamaRunner(tiny_llama(seed=5))
+    cache, runner = PrefixCache(copy_prefix=copy_prefix), LlamaRunner(tiny_llama(seed=5))
     convo = growing_cache()
     runner.forward(IDS, convo)
     cache.keep(tuple(IDS), convo)
@@ -167,10 +168,21 @@ def test_a_conversation_on_loan_is_copied_for_a_concurrent_turn_up_to_the_prefix
     assert second.cache is not convo and second.length == len(IDS) == second.cache.get_seq_length()
     for own, lent in zip(second.cache.layers, convo.layers, strict=True):
         assert torch.equal(own.keys, lent.keys[..., : len(IDS), :])
+        assert own.kbuf.shape[-2] == len(IDS)  # only the prefix was copied, not what the borrower wrote after it
     cache.keep(tuple(IDS + [3, 4, 5]), convo)  # the turn ended: the loan with it
     assert cache.lent == []
     cache.release(second.cache)  # a turn that kept nothing (a failed pass) ends its loan the same way
     assert cache.lookup(tuple(IDS + [3, 4, 5, 6])).cache is convo
+
+
+def test_a_pinned_transformers_cache_comes_back_whole_when_the_prompt_extends_all_of_it():
+    cache, model = PrefixCache(), tiny_llama(seed=5)
+    system = DynamicCache()
+    with torch.no_grad():
+        model(torch.tensor([IDS[:6]]), past_key_values=system, use_cache=True)
+    cache.pin(tuple(IDS[:6]), system)
+    hit = cache.lookup(tuple(IDS[:6] + [7]))  # transformers' crop(0) would have emptied the copy
+    assert hit.length == 6 == hit.cache.get_seq_length()
 
 
 def test_top_p_sampling_only_draws_from_the_nucleus():

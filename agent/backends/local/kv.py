@@ -8,6 +8,8 @@ attention a view of the filled part. It knows nothing of prompts or models.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from transformers.cache_utils import Cache, DynamicLayer
 
@@ -51,12 +53,16 @@ class GrowingLayer(DynamicLayer):
         self.kbuf = self.vbuf = None
 
     def __deepcopy__(self, memo: dict) -> GrowingLayer:
+        return self.prefix(self.size)
+
+    def prefix(self, tokens: int) -> GrowingLayer:
+        """A new layer holding a copy of the first `tokens` tokens, and nothing of those after them."""
         copy = GrowingLayer()
         if self.is_initialized:
-            keys, values = self._views(self.size)
+            keys, values = self._views(min(tokens, self.size))
             copy.lazy_initialization(keys, values)
             copy.kbuf, copy.vbuf = keys.clone(), values.clone()
-            copy._set_size(self.size)
+            copy._set_size(keys.shape[-2])
         return copy
 
     def _reserve(self, need: int, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,3 +94,17 @@ class GrowingLayer(DynamicLayer):
 def growing_cache() -> Cache:
     """An empty cache whose layers are `GrowingLayer`s."""
     return Cache(layer_class_to_replicate=GrowingLayer)
+
+
+def copy_prefix(cache: Cache, tokens: int) -> Cache:
+    """A new cache with a copy of the first `tokens` tokens of `cache`: a long conversation lent to another
+    turn is not copied whole to reuse its first few hundred tokens."""
+    growing = [layer for layer in cache.layers if isinstance(layer, GrowingLayer)]
+    if len(growing) < len(cache.layers):
+        copied = copy.deepcopy(cache)
+        if tokens < copied.get_seq_length():  # transformers' crop(0) would empty the cache
+            copied.crop(tokens - copied.get_seq_length())
+        return copied
+    copied = growing_cache()
+    copied.layers = [layer.prefix(tokens) for layer in growing]
+    return copied
