@@ -111,6 +111,16 @@ async def test_a_new_episode_with_the_same_tools_reuses_the_system_prompt_cache(
     assert b.last_stats.prefill_tokens <= len(prompt.ids) - len(prompt.pinnable)
 
 
+async def test_requests_without_a_system_message_share_the_default_system_turn_with_its_tools(tiny_model_dir):
+    b = backend(tiny_model_dir)
+    await turn(b, [UserMessage(content="What time is it in Lisbon?")], max_tokens=4)
+    other = [UserMessage(content="Something else entirely.")]
+    prompt = b.prompts.build(ChatRequest(messages=other, tools=TOOLS), 4)
+    await turn(b, other, max_tokens=4)
+    assert len(prompt.pinnable) > 150  # the template's default system turn, with every tool in it
+    assert b.last_stats.prefill_tokens <= len(prompt.ids) - len(prompt.pinnable)
+
+
 async def test_changing_the_tools_reuses_only_the_tokens_before_the_tool_list(tiny_model_dir):
     from agent.models.tokens import common_prefix
 

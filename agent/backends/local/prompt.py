@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from jinja2 import TemplateError
+
 from agent.backends.base import BackendError, ChatRequest, ContextOverflow, UnsupportedRequest
 from agent.backends.local.name_prior import NamePrior
 from agent.messages import Message, SystemMessage, ToolSpec, UserMessage
+from agent.models.tokens import common_prefix
 from agent.toolcalls import get_parser
 from agent.toolcalls.template import choose, hermes_template, render
 
@@ -110,10 +113,33 @@ class PromptBuilder:
         return render(self.tokenizer, messages, tools, chat_template=self.template)
 
     def _pinnable(self, messages: list[Message], tools: list[ToolSpec], ids: list[int]) -> tuple[int, ...]:
-        if not messages or not isinstance(messages[0], SystemMessage):
+        """The system turn with the tools, as it starts `ids`; () when the template renders no such prefix.
+
+        Without a system message the template's default system turn still carries the tools: clients that
+        send none (most OpenAI-style ones) share it across questions too.
+        """
+        try:
+            head = self._system_turn(messages, tools)
+        except TemplateError:  # a model's own template may refuse a conversation of one user turn
             return ()
-        head = render(self.tokenizer, messages[:1], tools, chat_template=self.template, add_generation_prompt=False)
-        return tuple(head) if ids[: len(head)] == head and len(head) < len(ids) else ()
+        return tuple(head) if head and ids[: len(head)] == head and len(head) < len(ids) else ()
+
+    def _system_turn(self, messages: list[Message], tools: list[ToolSpec]) -> list[int]:
+        if messages and isinstance(messages[0], SystemMessage):
+            return render(self.tokenizer, messages[:1], tools, chat_template=self.template, add_generation_prompt=False)
+        # transformers renders no empty conversation: the default system turn is what two one-question
+        # conversations share.
+        a, b = (
+            render(
+                self.tokenizer,
+                [UserMessage(content=q)],
+                tools,
+                chat_template=self.template,
+                add_generation_prompt=False,
+            )
+            for q in ("a", "b")
+        )
+        return a[: common_prefix(tuple(a), tuple(b))]
 
 
 def _drop_oldest_turn(messages: list[Message]) -> tuple[list[Message], int]:
