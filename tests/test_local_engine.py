@@ -14,7 +14,7 @@ from agent.backends.local import worker
 from agent.backends.local.backend import LocalBackend, LocalSettings
 from agent.backends.local.drafts import propose
 from agent.backends.local.engine import Engine
-from agent.backends.local.kv import copy_prefix, growing_cache
+from agent.backends.local.kv import growing_cache
 from agent.backends.local.prefix_cache import PrefixCache
 from agent.backends.local.runner import LlamaRunner, supported
 from agent.backends.local.sampling import Sampler, SamplingParams
@@ -157,7 +157,7 @@ def test_the_prefix_cache_prefers_the_longest_match_and_never_consumes_pinned_en
 
 
 def test_a_conversation_on_loan_is_copied_for_a_concurrent_turn_up_to_the_prefix_it_was_lent_for():
-    cache, runner = PrefixCache(copy_prefix=copy_prefix), LlamaRunner(tiny_llama(seed=5))
+    cache, runner = PrefixCache(), LlamaRunner(tiny_llama(seed=5))
     convo = growing_cache()
     runner.forward(IDS, convo)
     cache.keep(tuple(IDS), convo)

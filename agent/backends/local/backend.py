@@ -34,7 +34,6 @@ from agent.backends.base import (
 from agent.backends.local.batch import MAX_BATCH, Driver, Turn, TurnSteps
 from agent.backends.local.decode import PREFILL_CHUNK, DecodeStats, Generation
 from agent.backends.local.engine import Engine
-from agent.backends.local.kv import copy_prefix
 from agent.backends.local.name_prior import NamePrior
 from agent.backends.local.options import Quant
 from agent.backends.local.prefix_cache import PrefixCache
@@ -86,7 +85,7 @@ class LocalBackend:
         # Room for every concurrent conversation's latest turn: with fewer, turns decoded together evict
         # each other's caches and every step re-reads its whole conversation.
         batch = self.settings.max_batch
-        self.cache = PrefixCache(pinned=max(4, batch), recent=batch + 2, copy_prefix=copy_prefix)
+        self.cache = PrefixCache(pinned=max(4, batch), recent=batch + 2)
         self.adapters = Adapters(loaded.model, loaded.source.name)
         self.weights = 0  # bumped when an adapter changes the weights: a turn decoding across it keeps no cache
         self.last_stats = DecodeStats()

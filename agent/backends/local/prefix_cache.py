@@ -16,21 +16,11 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agent.backends.local.kv import copy_prefix
 from agent.models.tokens import common_prefix
-
-CopyPrefix = Callable[[Any, int], Any]  # (cache, tokens) -> a new cache holding a copy of its first `tokens`
-
-
-def _deepcopy_prefix(cache: Any, tokens: int) -> Any:
-    """Any cache: copied whole, then cropped."""
-    copied = copy.deepcopy(cache)
-    if tokens < copied.get_seq_length():  # transformers' crop(0) would empty the cache
-        copied.crop(tokens - copied.get_seq_length())
-    return copied
 
 
 @dataclass
@@ -44,8 +34,7 @@ class Hit:
 class PrefixCache:
     """A few pinned prefixes plus the most recent conversations."""
 
-    def __init__(self, pinned: int = 4, recent: int = 2, copy_prefix: CopyPrefix | None = None) -> None:
-        self.copy_prefix = copy_prefix or _deepcopy_prefix
+    def __init__(self, pinned: int = 4, recent: int = 2) -> None:
         self.pinned: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self.recent: OrderedDict[tuple[int, ...], Any] = OrderedDict()
         self.lent: list[tuple[tuple[int, ...], Any]] = []  # (the prefix handed over, the borrower's cache)
@@ -67,7 +56,7 @@ class PrefixCache:
         self.hits += 1
         key, cache = best
         if source != "recent":
-            return Hit(self.copy_prefix(cache, best_len), best_len)
+            return Hit(copy_prefix(cache, best_len), best_len)
         del self.recent[key]
         self.lent.append((key[:best_len], cache))
         if best_len < cache.get_seq_length():  # transformers' crop(0) would empty the cache

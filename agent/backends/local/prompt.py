@@ -10,6 +10,8 @@ nothing of caches or decoding.
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +25,7 @@ from agent.toolcalls import get_parser
 from agent.toolcalls.template import choose, hermes_template, render
 
 MIN_ROOM = 64  # fewer free tokens than this for the answer and the prompt is cut
+SYSTEM_TURNS = 16  # rendered system turns remembered: every step of a conversation renders the same one
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|eom_id|>", "<end_of_turn>")
 
 
@@ -44,6 +47,7 @@ class PromptBuilder:
         self.context = int(getattr(config, "max_position_embeddings", 0) or 2048)
         self.vocab_size = int(config.vocab_size)
         self.stop_ids = frozenset(_stop_ids(tokenizer, config))
+        self._system_turns: OrderedDict[str, list[int]] = OrderedDict()
 
     def build(self, request: ChatRequest, max_tokens: int) -> Prompt:
         """Token ids for the request, dropping the oldest turns if it does not fit."""
@@ -125,8 +129,18 @@ class PromptBuilder:
         return tuple(head) if head and ids[: len(head)] == head and len(head) < len(ids) else ()
 
     def _system_turn(self, messages: list[Message], tools: list[ToolSpec]) -> list[int]:
-        if messages and isinstance(messages[0], SystemMessage):
-            return render(self.tokenizer, messages[:1], tools, chat_template=self.template, add_generation_prompt=False)
+        system = messages[:1] if messages and isinstance(messages[0], SystemMessage) else []
+        key = json.dumps([[m.model_dump(mode="json") for m in system], [t.model_dump(mode="json") for t in tools]])
+        if (head := self._system_turns.get(key)) is None:
+            head = self._render_system_turn(system, tools)
+            self._system_turns[key] = head
+            if len(self._system_turns) > SYSTEM_TURNS:
+                self._system_turns.popitem(last=False)
+        return head
+
+    def _render_system_turn(self, system: list[Message], tools: list[ToolSpec]) -> list[int]:
+        if system:
+            return render(self.tokenizer, system, tools, chat_template=self.template, add_generation_prompt=False)
         # transformers renders no empty conversation: the default system turn is what two one-question
         # conversations share.
         a, b = (
